@@ -1,0 +1,47 @@
+# Two commands matter: `make run` and `make test` (see README). Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test test-sqlite test-postgres venv dev-venv translations extract-messages lint clean
+
+$(BIN)/activate: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $(BIN)/activate
+
+$(VENV)/.dev-installed: $(BIN)/activate requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+venv: $(BIN)/activate
+dev-venv: $(VENV)/.dev-installed
+
+# Compiled message catalogues (.mo) are build products, never committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy -d translations -l $* >/dev/null
+translations: $(MO_FILES)
+
+extract-messages: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+run: venv translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo-data --if-empty
+	@cat instance/demo-logins.txt 2>/dev/null || true
+	PORT=$(PORT) bin/run
+
+test: dev-venv translations
+	$(BIN)/python -m pytest -q
+
+lint: dev-venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,44 @@
+"""Application factory; ``flask --app app`` finds ``create_app`` and calls it."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(config=None) -> Flask:
+    """Build the application: configuration, then a flat list of ``init_app`` calls."""
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_object(config if config is not None else config_module.Config())
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for package in ("core", "enforcement", "blacklist", "reports"):
+        logging.getLogger(package).setLevel(app.config["LOG_LEVEL"])
+
+    from core import api as core_api
+    from core import auth, cli, database, errors, headers, i18n, jobs
+    from core import routes as core_routes
+    from enforcement import routes as enforcement_routes
+    from blacklist import routes as blacklist_routes
+    from reports import routes as reports_routes
+    from extensions import csrf, limiter, migrate, db
+
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    core_routes.init_app(app)
+    core_api.init_app(app)
+    enforcement_routes.init_app(app)
+    blacklist_routes.init_app(app)
+    reports_routes.init_app(app)
+    cli.init_app(app)
+    jobs.init_app(app)
+    return app
+

@@ -1,0 +1,1 @@
+"""Blacklist: entries, rules, publication, sharing API, monitoring."""

@@ -1,0 +1,39 @@
+"""Authenticated encryption (AES-256-GCM) for protected fields, with the key from configuration."""
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+VERSION = b"\x01"
+
+
+class DecryptionError(Exception):
+    """The ciphertext was altered, or was made with another key or context."""
+
+
+def _key() -> bytes:
+    key = base64.urlsafe_b64decode(current_app.config["ENCRYPTION_KEY"])
+    if len(key) != 32:
+        raise RuntimeError("ENCRYPTION_KEY must be 32 bytes, url-safe base64 encoded")
+    return key
+
+
+def encrypt_text(plain: str, *, context: str) -> str:
+    """Encrypt ``plain``; ``context`` (e.g. ``"totp:12"``) is bound as associated data."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key()).encrypt(nonce, plain.encode(), context.encode())
+    return base64.urlsafe_b64encode(VERSION + nonce + sealed).decode()
+
+
+def decrypt_text(token: str, *, context: str) -> str:
+    raw = base64.urlsafe_b64decode(token.encode())
+    if raw[:1] != VERSION:
+        raise DecryptionError("unknown ciphertext version")
+    try:
+        return AESGCM(_key()).decrypt(raw[1:13], raw[13:], context.encode()).decode()
+    except InvalidTag as exc:
+        raise DecryptionError("ciphertext failed authentication") from exc

@@ -1,0 +1,78 @@
+"""The one scoping mechanism: every read or write of unit-owned data is restricted here.
+
+A user sees the data of its own unit and the units below it (the materialised ``path`` prefix);
+city-wide roles (the auditor) see everything. Queries take a ``select()`` and the column that holds
+the owning unit id; objects are fetched with :func:`get_or_404`, which answers 404 (not 403) for
+another unit's object so that its existence is not revealed.
+"""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from sqlalchemy import Select, select, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.models import Unit
+from core.roles import CITYWIDE
+from extensions import db
+
+T = TypeVar("T")
+
+
+def is_citywide(actor) -> bool:
+    return actor.role in CITYWIDE or actor.unit.parent_id is None
+
+
+def subtree_ids(actor) -> Select:
+    """A sub-select of the ids of the units the actor may see."""
+    if is_citywide(actor):
+        return select(Unit.id)
+    return select(Unit.id).where(Unit.path.startswith(actor.unit.path, autoescape=True))
+
+
+def unit_condition(actor, unit_column: InstrumentedAttribute):
+    """The WHERE condition restricting ``unit_column`` to the actor's subtree."""
+    if is_citywide(actor):
+        return true()
+    return unit_column.in_(subtree_ids(actor))
+
+
+def scoped(stmt: Select, actor, unit_column: InstrumentedAttribute) -> Select:
+    """Restrict ``stmt`` to rows whose ``unit_column`` lies in the actor's subtree."""
+    return stmt.where(unit_condition(actor, unit_column))
+
+
+def unit_of(obj) -> int | None:
+    """The owning unit id of a unit-owned object (a Unit owns itself)."""
+    if isinstance(obj, Unit):
+        return obj.id
+    return getattr(obj, obj.__unit_column__)
+
+
+def can_see_unit(actor, unit: Unit) -> bool:
+    return is_citywide(actor) or unit.is_within(actor.unit)
+
+
+def in_scope(actor, obj) -> bool:
+    unit_id = unit_of(obj)
+    if unit_id is None:
+        return is_citywide(actor)
+    unit = obj if isinstance(obj, Unit) else db.session.get(Unit, unit_id)
+    return unit is not None and can_see_unit(actor, unit)
+
+
+def get_or_404(model: type[T], ident, actor) -> T:
+    """Load ``model`` by primary key if the actor may see it; 404 otherwise."""
+    try:
+        obj = db.session.get(model, ident)
+    except (ValueError, TypeError):
+        obj = None
+    if obj is None or not in_scope(actor, obj):
+        abort(404)
+    return obj
+
+
+def require_unit_in_scope(actor, unit_id: int) -> Unit:
+    """For writes that name a unit: the unit must exist and lie in the actor's subtree."""
+    return get_or_404(Unit, unit_id, actor)

@@ -1,0 +1,1 @@
+"""Enforcement: cases, people and vehicles, joint actions, zones, meetings, tips, rewards."""

@@ -1,0 +1,1 @@
+"""Reports: assessment, monthly report, dashboards."""

@@ -41,12 +41,11 @@ def list_units(limit=None, cursor=None, kind=None, q=None):
 
 
 @blp.route("/<code>", methods=["GET"])
-@guard()
+@guard(model=Unit, param="code", by="code")
 @blp.response(200, UnitOut)
-def get_unit(code: str):
+def get_unit(unit: Unit):
     """One unit in scope, by code."""
-    unit = db.session.scalar(select(Unit).where(Unit.code == code.upper()))
-    return scoping.get_or_404(Unit, unit.id if unit else 0, current_actor())
+    return unit
 
 
 @blp.route("", methods=["POST"])

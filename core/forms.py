@@ -6,6 +6,7 @@ import json
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     DateField,
     PasswordField,
@@ -64,9 +65,9 @@ class UnitForm(FlaskForm):
             "Use the 6-digit division code (9 digits for a town), plus -SUFFIX for a "
             "departmental unit, e.g. 500112-JT01."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
     department = SelectField(_l("Department"),
-                             choices=[(k.value, v) for k, v in DEPARTMENT_LABELS.items()])
+                             choices=[SelectChoice(k.value, v) for k, v in DEPARTMENT_LABELS.items()])
     parent_id = SelectField(_l("Parent unit"), coerce=int, validate_choice=True)
     boundary_geojson = GeoJSONField(_l("Boundary (GeoJSON)"), validators=[Optional()])
     is_active = BooleanField(_l("Active"), default=True)
@@ -83,7 +84,7 @@ class UserForm(FlaskForm):
         DataRequired(), Length(min=3, max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, '.', '_' or '-'."))])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()])
     unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
     phone = StringField(_l("Phone"), validators=[
         Optional(), Regexp(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",

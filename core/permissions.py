@@ -26,6 +26,7 @@ class Access:
     roles: frozenset = field(default_factory=frozenset)
     model: Optional[type] = None
     param: Optional[str] = None
+    by: Optional[str] = None
     write: bool = False
 
 
@@ -45,13 +46,15 @@ def guard(
     *,
     model: Optional[type] = None,
     param: str = "id",
+    by: Optional[str] = None,
     arg: Optional[str] = None,
     write: bool = False,
 ) -> Callable:
     """Require a log-in and one of ``roles``; load ``model`` by URL ``param`` inside the scope.
 
-    The loaded object is passed to the view as ``arg`` (default: the model's name in lower case).
-    ``write`` views are refused to read-only roles (the auditor).
+    The object is looked up by primary key, or by the column ``by`` (e.g. a unit's code), and
+    passed to the view as ``arg`` (default: the model's name in lower case). ``write`` views are
+    refused to read-only roles (the auditor).
     """
     roles = frozenset(Role(r) for r in roles)
     arg = arg or (model.__name__.lower() if model else None)
@@ -62,20 +65,20 @@ def guard(
             actor = current_actor()
             if actor is None:
                 return login_manager.unauthorized()
+            if actor.role not in roles or (write and actor.role in READ_ONLY):
+                abort(403)
             if (
                 request.path.startswith("/api/")
                 and request.method not in SAFE_METHODS
                 and actor.current_token is None
             ):
                 csrf.protect()  # cookie-authenticated API writes need the CSRF header
-            if actor.role not in roles or (write and actor.role in READ_ONLY):
-                abort(403)
             if model is not None:
-                kwargs[arg] = scoping.get_or_404(model, kwargs.pop(param), actor)
+                kwargs[arg] = scoping.get_or_404(model, kwargs.pop(param), actor, by=by)
             return view(*args, **kwargs)
 
         wrapper.access = Access(roles=roles, model=model, param=param if model else None,
-                                write=write)
+                                by=by, write=write)
         return wrapper
 
     return decorator

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, text
+from wtforms import SelectChoice
 
 from core import audit, queries, scoping, services
 from core.errors import DomainError
@@ -29,11 +30,12 @@ def _form_errors(form, exc: DomainError) -> None:
         flash(str(exc.message), "danger")
 
 
-def _unit_choices(actor, kinds=None) -> list[tuple[int, str]]:
+def _unit_choices(actor, kinds=None) -> list[SelectChoice]:
     stmt = queries.units_in_scope(actor).where(Unit.is_active.is_(True))
     if kinds:
         stmt = stmt.where(Unit.kind.in_(kinds))
-    return [(u.id, f"{'　' * u.depth}{u.name} ({u.code})") for u in db.session.scalars(stmt)]
+    return [SelectChoice(u.id, f"{'　' * u.depth}{u.name} ({u.code})")
+            for u in db.session.scalars(stmt)]
 
 
 @bp.route("/")
@@ -177,7 +179,7 @@ def list_users():
 
 def _user_form(form, actor):
     form.unit_id.choices = _unit_choices(actor)
-    form.role.choices = [(r.value, role_label(r)) for r in ROLE_LABELS
+    form.role.choices = [SelectChoice(r.value, role_label(r)) for r in ROLE_LABELS
                          if r in ASSIGNABLE.get(actor.role, ())]
 
 

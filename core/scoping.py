@@ -62,10 +62,14 @@ def in_scope(actor, obj) -> bool:
     return unit is not None and can_see_unit(actor, unit)
 
 
-def get_or_404(model: type[T], ident, actor) -> T:
-    """Load ``model`` by primary key if the actor may see it; 404 otherwise."""
+def get_or_404(model: type[T], ident, actor, *, by: str | None = None) -> T:
+    """Load ``model`` by primary key (or by the column ``by``) if the actor may see it; 404
+    otherwise, so that another unit's object is indistinguishable from a missing one."""
     try:
-        obj = db.session.get(model, ident)
+        if by is None:
+            obj = db.session.get(model, ident)
+        else:
+            obj = db.session.scalar(select(model).where(getattr(model, by) == ident))
     except (ValueError, TypeError):
         obj = None
     if obj is None or not in_scope(actor, obj):

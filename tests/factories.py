@@ -1,0 +1,56 @@
+"""factory_boy factories for the core models (they flush into the test's session)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from core import security
+from core.models import Unit, UnitKind, User
+from core.roles import Role
+from extensions import db
+
+PASSWORD = "Correct-Horse-Battery-9"
+_HASH = None
+
+
+def _password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        _HASH = security.hash_password(PASSWORD)
+    return _HASH
+
+
+class UnitFactory(SQLAlchemyModelFactory):
+    class Meta:
+        model = Unit
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+    code = factory.Sequence(lambda n: f"{510100 + n}")
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    kind = UnitKind.district
+    parent = None
+
+    @factory.post_generation
+    def set_path(obj, create, extracted, **kwargs):  # noqa: N805
+        parent = obj.parent
+        obj.path = f"{parent.path if parent else '/'}{obj.id}/"
+        obj.depth = parent.depth + 1 if parent else 0
+        db.session.flush()
+
+
+class UserFactory(SQLAlchemyModelFactory):
+    class Meta:
+        model = User
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"测试用户{n}")
+    role = Role.officer
+    unit = factory.SubFactory(UnitFactory)
+    password_hash = factory.LazyFunction(_password_hash)
+    cert_no = factory.Sequence(lambda n: f"渝交执{n:06d}")
+    cert_expires_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))

@@ -20,16 +20,26 @@ bp = Blueprint("auth", __name__)
 PENDING_KEY = "pending_2fa"
 
 
+def _commit_bookkeeping() -> None:
+    """Loaders touch last-seen times and end expired sessions: keep that, whatever follows."""
+    if db.session.dirty:
+        db.session.commit()
+
+
 @login_manager.user_loader
 def load_user_from_session(key: str):
-    return security.load_session(key)
+    user = security.load_session(key)
+    _commit_bookkeeping()
+    return user
 
 
 @login_manager.request_loader
 def load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer ") and req.path.startswith("/api/"):
-        return security.load_token(header[7:].strip())
+        user = security.load_token(header[7:].strip())
+        _commit_bookkeeping()
+        return user
     return None
 
 

@@ -5,13 +5,15 @@ import datetime as dt
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 from extensions import babel
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and scheduler: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang") or request.cookies.get("lang")
     if chosen in languages:

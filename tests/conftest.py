@@ -26,7 +26,7 @@ from extensions import db as _db
 from tests.factories import PASSWORD, UnitFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def _pg_admin_url(url: str):

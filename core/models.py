@@ -94,7 +94,7 @@ class Unit(db.Model):
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    boundary_geojson: Mapped[Optional[dict]] = mapped_column(JSON)
+    boundary_geojson: Mapped[Optional[dict]] = mapped_column(JSON(none_as_null=True))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,6 +151,12 @@ def phone(browser, live_server):
         context.close()
 
 
+def _wait(page, url) -> None:
+    """Wait for the navigation to ``url`` and for the web fonts (no layout shift after)."""
+    page.wait_for_url(url)
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
 def _path(page) -> str:
     return re.sub(r"^https?://[^/]+", "", page.url)
 
@@ -183,14 +190,14 @@ def test_officer_logs_in_in_chinese_sees_own_unit_and_logs_out(session, live_ser
     expect(page.get_by_test_id("whoami")).to_have_count(0)
 
     _fill_login(page, "officer1", live_server.passwords["officer1"])
-    page.wait_for_url(live_server.url + "/")
+    _wait(page, live_server.url + "/")
     whoami = page.get_by_test_id("whoami")
     expect(whoami).to_contain_text("渝北执法支队 刘洋")
     expect(whoami).to_contain_text("渝北区交通运输综合行政执法支队")
     expect(page.locator("h1")).to_have_text("欢迎，渝北执法支队 刘洋")
 
     page.get_by_role("link", name="单位", exact=True).first.click()
-    page.wait_for_url("**/units")
+    _wait(page, "**/units")
     table = page.get_by_test_id("unit-table")
     expect(table.locator("thead th")).to_have_text(["编码", "名称", "类型", "部门", "辖区边界"])
     # An officer sees only its own unit (a leaf): no district, no streets, no other district.
@@ -199,7 +206,7 @@ def test_officer_logs_in_in_chinese_sees_own_unit_and_logs_out(session, live_ser
     expect(table).not_to_contain_text("渝中区")
 
     page.get_by_test_id("logout").click()
-    page.wait_for_url("**/login")
+    _wait(page, "**/login")
     expect(page.get_by_role("alert")).to_contain_text("您已安全退出。")
     expect(page.get_by_test_id("whoami")).to_have_count(0)
 
@@ -280,7 +287,7 @@ def test_admin_enrols_totp_at_first_login(session, live_server):
     page, watch = session
     page.goto("/login")
     _fill_login(page, "admin", live_server.passwords["admin"])
-    page.wait_for_url("**/login/2fa")
+    _wait(page, "**/login/2fa")
     expect(page.locator("h1")).to_have_text("二次验证")
     expect(page.get_by_test_id("whoami")).to_have_count(0)
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
@@ -292,13 +299,25 @@ def test_admin_enrols_totp_at_first_login(session, live_server):
     page.goto("/login/2fa")
     assert page.get_by_test_id("totp-secret").inner_text().strip() == secret
 
+    totp = pyotp.TOTP(secret)
+    near = {totp.at(time.time() + step) for step in (-60, -30, 0, 30, 60)}
+    page.fill("input[name=code]", next(c for c in ("000000", "111111", "222222", "333333",
+                                                    "444444", "555555") if c not in near))
+    page.get_by_test_id("totp-submit").click()
+    expect(page.get_by_text("验证码不正确")).to_be_visible()
+    expect(page.get_by_test_id("whoami")).to_have_count(0)
+
     page.fill("input[name=code]", pyotp.TOTP(secret).now())
     page.get_by_test_id("totp-submit").click()
-    page.wait_for_url(live_server.url + "/")
+    # The log-in then goes on to the page asked for before the second factor (/units).
+    _wait(page, "**/units")
     expect(page.get_by_test_id("whoami")).to_contain_text("系统管理员")
+    expect(page.get_by_test_id("unit-table")).to_contain_text("重庆市")  # the whole city
+    page.locator("a.navbar-brand").click()
+    _wait(page, live_server.url + "/")
     expect(page.locator("h1")).to_have_text("欢迎，系统管理员")
     expect(page.get_by_role("link", name="用户", exact=True)).to_be_visible()
-    watch.check()
+    watch.check(allowed=(("/login/2fa", "status of 400"),))  # the wrong code's answer
 
 
 def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
@@ -314,7 +333,7 @@ def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
     assert submit.bounding_box()["width"] > 300  # full width on a phone
 
     _fill_login(page, "officer1", live_server.passwords["officer1"])
-    page.wait_for_url(live_server.url + "/")
+    _wait(page, live_server.url + "/")
     expect(page.locator("h1")).to_have_text("欢迎，渝北执法支队 刘洋")
     whoami = page.get_by_test_id("whoami")
     expect(whoami).to_be_hidden()
@@ -325,12 +344,12 @@ def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
     expect(whoami).to_be_visible()
     expect(whoami).to_contain_text("渝北执法支队 刘洋")
     page.get_by_role("link", name="单位", exact=True).click()
-    page.wait_for_url("**/units")
+    _wait(page, "**/units")
     assert _unit_rows(page) == [("500112-JT01", "渝北区交通运输综合行政执法支队")]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     toggler.click()
     page.get_by_test_id("logout").click()
-    page.wait_for_url("**/login")
+    _wait(page, "**/login")
     expect(toggler).to_be_visible()
     watch.check()

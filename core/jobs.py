@@ -132,7 +132,12 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._pg_conn is not None:
-            self._pg_conn.close()  # ends the session, which releases the advisory lock
+            # The connection goes back to the pool, so unlock explicitly (a crash ends the
+            # server session instead, which releases the lock too).
+            self._pg_conn.execute(text("SELECT pg_advisory_unlock(:k)"),
+                                  {"k": PG_SCHEDULER_LOCK_KEY})
+            self._pg_conn.commit()
+            self._pg_conn.close()
             self._pg_conn = None
             return
         with self.app.app_context():

@@ -88,7 +88,10 @@ def app(database_url):
     with application.app_context():
         upgrade()
         _db.session.remove()
-    return application
+    yield application
+    with application.app_context():
+        for engine in _db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture

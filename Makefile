@@ -27,9 +27,10 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 	$(BIN)/pybabel compile --use-fuzzy -d translations -l $* >/dev/null
 translations: $(MO_FILES)
 
+# Re-extract the interface strings and rebuild the Chinese catalogue from tools/zh_catalogue.py.
 extract-messages: $(BIN)/activate
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot . >/dev/null
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot . >/dev/null
+	$(BIN)/python tools/zh_catalogue.py
 
 run: venv translations
 	$(BIN)/flask db upgrade

@@ -17,13 +17,13 @@ def create_app(config=None) -> Flask:
     for package in ("core", "enforcement", "blacklist", "reports"):
         logging.getLogger(package).setLevel(app.config["LOG_LEVEL"])
 
+    from blacklist import routes as blacklist_routes
     from core import api as core_api
     from core import auth, cli, database, errors, headers, i18n, jobs
     from core import routes as core_routes
     from enforcement import routes as enforcement_routes
-    from blacklist import routes as blacklist_routes
+    from extensions import csrf, db, limiter, migrate
     from reports import routes as reports_routes
-    from extensions import csrf, limiter, migrate, db
 
     database.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))

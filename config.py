@@ -106,7 +106,7 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     def __init__(self, database_url: str | None = None) -> None:
-        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.ENCRYPTION_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
         self.SQLALCHEMY_DATABASE_URI = database_url or os.environ.get(
             "TEST_DATABASE_URL", "sqlite://"

@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 
 from core import audit, security
@@ -14,7 +22,6 @@ from core.forms import LoginForm, TotpForm
 from core.models import User
 from core.permissions import current_actor, guard, public
 from extensions import db, limiter, login_manager
-from sqlalchemy import select
 
 bp = Blueprint("auth", __name__)
 PENDING_KEY = "pending_2fa"

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from extensions import db
 
-_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _dispose_after_fork() -> None:

@@ -100,8 +100,11 @@ def init_app(app) -> None:
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:  # webargs validation errors
             fields = {}
-            for location_errors in data["messages"].values():
-                fields.update(location_errors)
+            for location, location_errors in data["messages"].items():
+                if isinstance(location_errors, dict):
+                    fields.update(location_errors)
+                else:  # e.g. {"json": ["Invalid JSON body."]}: the body as a whole
+                    fields[location] = location_errors
             status = 422
         message = MESSAGES.get(status) if status in MESSAGES else exc.description
         if status == 429 and getattr(exc, "description", None):

@@ -6,10 +6,10 @@ import json
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     BooleanField,
     DateField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from core.geo import boundary_error
 from core.models import DEPARTMENT_LABELS, UNIT_KIND_LABELS
 from core.roles import ROLE_LABELS
+
 
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value

@@ -99,10 +99,10 @@ class Unit(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")
+    parent: Mapped[Optional[Unit]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
 
-    def is_within(self, other: "Unit") -> bool:
+    def is_within(self, other: Unit) -> bool:
         """True when this unit is ``other`` or below it."""
         return self.path.startswith(other.path)
 

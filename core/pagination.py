@@ -14,6 +14,9 @@ from core.errors import DomainError
 from extensions import db
 
 
+MAX_ID = 2**31 - 1  # the largest integer key on every supported database
+
+
 @dataclass
 class Page:
     items: list
@@ -60,7 +63,7 @@ def decode_cursor(cursor: Optional[str]) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ID:
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError) as exc:

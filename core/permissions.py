@@ -7,8 +7,9 @@ its role × scope matrix. A view with neither makes that test fail.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from flask import abort, request
 from flask_login import current_user

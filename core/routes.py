@@ -1,8 +1,17 @@
 """Pages for the organisation: home, language, health, units, users, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session
-from flask import url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 from wtforms import SelectChoice

@@ -25,7 +25,7 @@ from extensions import db
 
 DATA_DIR = Path(__file__).parent / "data"
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "ecs_"
+TOKEN_PREFIX = "ecs_"  # noqa: S105 - a public prefix, not a secret
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user does not exist, so that both paths cost the same.

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from config import TestConfig
-from core.models import Department, Unit, UnitKind
+from core.models import Department, UnitKind
 from core.roles import Role
 from extensions import db as _db
 from tests.factories import PASSWORD, UnitFactory, UserFactory

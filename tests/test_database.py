@@ -97,3 +97,21 @@ def test_database_url_is_normalised_to_psycopg3():
     assert normalise_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_no_connection_is_carried_across_a_fork(fresh_app):
+    """A forked child (a gunicorn worker) starts with an empty pool, never the parent's socket."""
+    import os
+
+    with fresh_app.app_context():
+        engine = _db.engine
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        assert engine.pool.checkedin() >= 1
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit code only
+            os._exit(0 if engine.pool.checkedin() == 0 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert engine.pool.checkedin() >= 1  # the parent keeps its own
+        _db.session.remove()

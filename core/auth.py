@@ -55,8 +55,8 @@ def unauthorized():
     if request.path.startswith("/api/"):
         return error_response(401)
     flash(_("Please log in."), "warning")
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET"
-                            else None))
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
 
 
 def _safe_next(target: str | None) -> str:

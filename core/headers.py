@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_login import current_user
 
 
@@ -40,8 +41,8 @@ def init_app(app) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         if app.config["SESSION_COOKIE_SECURE"]:
             h.setdefault("Strict-Transport-Security", "max-age=31536000")
-        is_static = response.mimetype in {"text/css", "application/javascript", "text/javascript"}
-        if current_user and current_user.is_authenticated and not is_static:
+        # Static files need no session look-up (and so no database work).
+        if request.endpoint != "static" and current_user.is_authenticated:
             h["Cache-Control"] = "no-store"
             h["Pragma"] = "no-cache"
         return response

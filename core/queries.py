@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 
 from core import scoping
 from core.audit import AuditLog
-from core.models import Unit, User
+from core.models import Unit, UnitKind, User
 from core.roles import Role
 
 
@@ -16,8 +16,8 @@ def units_in_scope(actor, *, q: Optional[str] = None, kind: Optional[str] = None
     if q:
         like = f"%{q.strip()}%"
         stmt = stmt.where(or_(Unit.name.ilike(like), Unit.code.ilike(like)))
-    if kind:
-        stmt = stmt.where(Unit.kind == kind)
+    if kind in UnitKind._value2member_map_:  # an unknown kind filters nothing
+        stmt = stmt.where(Unit.kind == UnitKind(kind))
     return stmt.order_by(Unit.path)
 
 

@@ -27,6 +27,13 @@ ALLOWED_PARENT_KINDS = {
 }
 
 
+def _required_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Enter a name."), field="name")
+    return name
+
+
 def _set_path(unit: Unit) -> None:
     parent = unit.parent
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -50,12 +57,13 @@ def create_unit(
     if (kind is UnitKind.department) != (department is not Department.government):
         raise DomainError(_l("Departmental units need a department; area units have none."),
                           field="department")
+    name = _required_name(name)
     code = code.strip().upper()
     if db.session.scalar(select(Unit.id).where(Unit.code == code)):
         raise DomainError(_l("Unit code %(code)s is already used.", code=code), field="code")
     if boundary_geojson is not None and (msg := boundary_error(boundary_geojson)):
         raise DomainError(msg, field="boundary_geojson")
-    unit = Unit(code=code, name=name.strip(), kind=kind, department=department, parent=parent,
+    unit = Unit(code=code, name=name, kind=kind, department=department, parent=parent,
                 boundary_geojson=boundary_geojson)
     db.session.add(unit)
     db.session.flush()
@@ -71,10 +79,11 @@ def update_unit(unit: Unit, *, actor, name: str, boundary_geojson: Optional[dict
     """Rename a unit, change its boundary or (de)activate it."""
     if boundary_geojson is not None and (msg := boundary_error(boundary_geojson)):
         raise DomainError(msg, field="boundary_geojson")
+    name = _required_name(name)
     if not is_active and unit.id == actor.unit_id:
         raise DomainError(_l("You cannot deactivate your own unit."), field="is_active")
     changes = {}
-    for attr, value in (("name", name.strip()), ("boundary_geojson", boundary_geojson),
+    for attr, value in (("name", name), ("boundary_geojson", boundary_geojson),
                         ("is_active", is_active)):
         if getattr(unit, attr) != value:
             changes[attr] = value if attr != "boundary_geojson" else "changed"

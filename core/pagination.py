@@ -13,7 +13,6 @@ from sqlalchemy import Select, func, select
 from core.errors import DomainError
 from extensions import db
 
-
 MAX_ID = 2**31 - 1  # the largest integer key on every supported database
 
 

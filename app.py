@@ -19,7 +19,7 @@ def create_app(config=None) -> Flask:
 
     from blacklist import routes as blacklist_routes
     from core import api as core_api
-    from core import auth, cli, database, errors, headers, i18n, jobs
+    from core import account, auth, cli, database, errors, headers, i18n, jobs
     from core import routes as core_routes
     from enforcement import routes as enforcement_routes
     from extensions import csrf, db, limiter, migrate
@@ -31,6 +31,7 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    account.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     core_routes.init_app(app)

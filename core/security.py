@@ -168,6 +168,17 @@ def end_all_sessions(user: User, reason: str) -> None:
     )
 
 
+def end_other_sessions(user: User, reason: str) -> None:
+    """End every session of ``user`` but the current one (after a password change)."""
+    current = getattr(user.current_session, "id", None)
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.id != (current or 0))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+
+
 # API tokens -------------------------------------------------------------------------------
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:

@@ -18,8 +18,8 @@ def create_app(config=None) -> Flask:
         logging.getLogger(package).setLevel(app.config["LOG_LEVEL"])
 
     from blacklist import routes as blacklist_routes
-    from core import api as core_api
     from core import account, auth, cli, database, errors, headers, i18n, jobs
+    from core import api as core_api
     from core import routes as core_routes
     from enforcement import routes as enforcement_routes
     from extensions import csrf, db, limiter, migrate

@@ -44,9 +44,13 @@ def scoped(stmt: Select, actor, unit_column: InstrumentedAttribute) -> Select:
 
 
 def unit_of(obj) -> int | None:
-    """The owning unit id of a unit-owned object (a Unit owns itself)."""
+    """The owning unit id of a unit-owned object (a Unit owns itself; a child object, such as an
+    evidence file, belongs to the unit of its parent named by ``__scope_parent__``)."""
     if isinstance(obj, Unit):
         return obj.id
+    parent = getattr(type(obj), "__scope_parent__", None)
+    if parent is not None:
+        return unit_of(getattr(obj, parent))
     return getattr(obj, obj.__unit_column__)
 
 
@@ -55,6 +59,9 @@ def can_see_unit(actor, unit: Unit) -> bool:
 
 
 def in_scope(actor, obj) -> bool:
+    shared = getattr(type(obj), "__scope_check__", None)
+    if shared is not None:  # registry records (persons, vehicles): visible through their cases
+        return is_citywide(actor) or shared(actor, obj)
     unit_id = unit_of(obj)
     if unit_id is None:
         return is_citywide(actor)

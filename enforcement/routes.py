@@ -1,7 +1,7 @@
-"""Enforcement pages. The real content arrives with later issues; the blueprint is registered now."""
+"""The enforcement module: cases, the people and vehicles registry, the violation catalogue."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, url_for
 
 from core.permissions import guard
 
@@ -11,9 +11,19 @@ bp = Blueprint("enforcement", __name__, url_prefix="/enforcement")
 @bp.route("/")
 @guard()
 def index():
-    """Landing page of the enforcement module."""
-    return render_template("enforcement/index.html")
+    """The module's landing page is the case list."""
+    return redirect(url_for("cases.list_cases"))
 
 
 def init_app(app) -> None:
+    from core.api import api
+    from enforcement.cases import api as cases_api
+    from enforcement.cases import routes as case_routes
+    from enforcement.people import routes as people_routes
+    from enforcement.violations import routes as violation_routes
+
     app.register_blueprint(bp)
+    case_routes.init_app(app)
+    people_routes.init_app(app)
+    violation_routes.init_app(app)
+    cases_api.init_app(api)

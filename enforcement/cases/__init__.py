@@ -1,0 +1,1 @@
+"""Enforcement cases (案件): record, workflow, deadlines, documents, evidence."""

@@ -1,0 +1,34 @@
+"""Gap-free case numbers per unit and year: ``{unit code}-{year}-{6-digit sequence}``.
+
+The counter row is created if missing (insert-or-ignore, safe when two first cases of a year race)
+and incremented with a single ``UPDATE … RETURNING`` inside the caller's transaction, so the number
+is issued exactly when the case is written, and a rolled-back case gives its number back.
+"""
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from enforcement.cases.models import CaseCounter
+from extensions import db
+
+
+def format_number(unit_code: str, year: int, seq: int) -> str:
+    return f"{unit_code}-{year}-{seq:06d}"
+
+
+def issue_number(unit_id: int, unit_code: str, year: int) -> tuple[int, str]:
+    """Reserve the next sequence for (unit, year); returns (seq, case number)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(CaseCounter).values(unit_id=unit_id, year=year, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["unit_id", "year"])
+    )
+    seq = db.session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.unit_id == unit_id, CaseCounter.year == year)
+        .values(last_seq=CaseCounter.last_seq + 1)
+        .returning(CaseCounter.last_seq)
+    ).scalar_one()
+    return seq, format_number(unit_code, year, seq)

@@ -1,0 +1,72 @@
+"""The registry: find or create persons and vehicles from validated input, never duplicates."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import identity, plates
+from core.errors import DomainError
+from enforcement.people.models import Person, PlateColour, Vehicle, VehicleKind
+from extensions import db
+
+
+def find_or_create_vehicle(data, *, index: int = 0) -> Vehicle:
+    """The vehicle with this plate and colour (validated and normalised), created if new."""
+    prefix = f"vehicles.{index}"
+    try:
+        info = plates.validate_plate(data.plate or "")
+    except plates.PlateError as exc:
+        raise DomainError(str(exc), field=f"{prefix}.plate") from None
+    colour = data.plate_colour or plates.default_colour(info) or PlateColour.blue.value
+    try:
+        colour = PlateColour(colour)
+        kind = VehicleKind(data.kind or "car")
+    except ValueError:
+        raise DomainError(_l("Choose the plate colour and vehicle kind from the list."),
+                          field=f"{prefix}.plate_colour") from None
+    vin = (data.vin or "").strip().upper() or None
+    if vin and (len(vin) != 17 or any(c in "IOQ" for c in vin) or not vin.isalnum()):
+        raise DomainError(_l("A VIN has 17 letters and digits (no I, O or Q)."),
+                          field=f"{prefix}.vin")
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == info.plate,
+                                                      Vehicle.plate_colour == colour))
+    if vehicle is None:
+        vehicle = Vehicle(plate=info.plate, plate_colour=colour, kind=kind)
+        db.session.add(vehicle)
+    vehicle.kind = kind
+    vehicle.make_model = (data.make_model or "").strip() or vehicle.make_model
+    vehicle.colour = (data.colour or "").strip() or vehicle.colour
+    vehicle.vin = vin or vehicle.vin
+    db.session.flush()
+    return vehicle
+
+
+def find_or_create_person(data, *, index: int = 0) -> Person:
+    """The person with this ID number (validated), or a new record when none is given."""
+    prefix = f"parties.{index}"
+    name = (data.name or "").strip()
+    if not name or len(name) > 60:
+        raise DomainError(_l("Enter the party's name."), field=f"{prefix}.name")
+    id_number = None
+    if (data.id_number or "").strip():
+        try:
+            id_number = identity.validate_id_number(data.id_number).number
+        except identity.IdNumberError as exc:
+            raise DomainError(str(exc), field=f"{prefix}.id_number") from None
+    phone = None
+    if (data.phone or "").strip():
+        try:
+            phone = identity.validate_phone(data.phone)
+        except identity.PhoneError as exc:
+            raise DomainError(str(exc), field=f"{prefix}.phone") from None
+    person = None
+    if id_number:
+        person = db.session.scalar(select(Person).where(Person.id_number == id_number))
+    if person is None:
+        person = Person(name=name, id_number=id_number)
+        db.session.add(person)
+    person.name = name
+    person.phone = phone or person.phone
+    person.address = (data.address or "").strip() or person.address
+    db.session.flush()
+    return person

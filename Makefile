@@ -33,12 +33,15 @@ extract-messages: $(BIN)/activate
 	$(BIN)/python tools/zh_catalogue.py
 
 run: venv translations
+	bin/system-deps
 	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
 	$(BIN)/flask demo-data --if-empty
 	@cat instance/demo-logins.txt 2>/dev/null || true
 	PORT=$(PORT) bin/run
 
 test: dev-venv translations
+	bin/system-deps --test
 	$(BIN)/python -m pytest -q
 
 lint: dev-venv

@@ -84,6 +84,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
 
+    STORAGE_PATH = os.environ.get("STORAGE_PATH", "")  # default: instance/files
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")  # e.g. http://tiles.intranet/{z}/{x}/{y}.png
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "WGS84")  # or GCJ02 for Chinese tile providers
@@ -106,6 +107,9 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     def __init__(self, database_url: str | None = None) -> None:
+        import tempfile
+
+        self.STORAGE_PATH = tempfile.mkdtemp(prefix="ecs-files-")
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.ENCRYPTION_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
         self.SQLALCHEMY_DATABASE_URI = database_url or os.environ.get(

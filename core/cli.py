@@ -107,9 +107,28 @@ def demo_data_command(if_empty):
         return
     logins = demo.load_structure()
     db.session.commit()
+    seed_command.callback()
     path = demo.save_logins(logins)
     click.echo(demo.format_logins(logins))
     click.echo(f"(saved to {path})")
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Add the reference data a new installation needs (idempotent): violation catalogue and
+    the public-holiday calendar from the maintained library."""
+    from enforcement.cases.calendar import seed_holidays
+    from enforcement.violations.seed import seed_violation_types
+
+    added_types = seed_violation_types()
+    this_year = jobs.local_today().year
+    added_days, unknown = seed_holidays(range(2004, this_year + 2))
+    db.session.commit()
+    click.echo(f"violation types added: {added_types}; calendar days added: {added_days}")
+    if unknown:
+        click.echo(f"the holiday library does not know {', '.join(map(str, unknown))}: the city "
+                   "office enters those years' holidays", err=True)
 
 
 @click.command("scheduler")
@@ -144,3 +163,4 @@ def init_app(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(seed_command)

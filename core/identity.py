@@ -174,7 +174,7 @@ def mask_id_number(id_no: str, keep_head: int = 6, keep_tail: int = 4,
 
 
 def mask_name(name: str, mask_char: str = "*") -> str:
-    """The surname (two characters for compound surnames) followed by one mask per other character."""
+    """The surname (two characters if compound) followed by one mask per other character."""
     text = unicodedata.normalize("NFKC", name or "").strip()
     if not text:
         return ""
@@ -239,6 +239,17 @@ def _split_extension(raw: str) -> tuple[str, Optional[str]]:
     return text, None
 
 
+def _drop_leading_digits(groups: list[str], count: int) -> list[str]:
+    """The digit groups without their first ``count`` digits."""
+    rest = list(groups)
+    while rest and count:
+        taken = min(count, len(rest[0]))
+        rest[0], count = rest[0][taken:], count - taken
+        if not rest[0]:
+            rest.pop(0)
+    return rest
+
+
 def normalise_phone(raw: str) -> str:
     """The canonical form of a phone number when recognisable, else the digits typed.
 
@@ -259,7 +270,7 @@ def normalise_phone(raw: str) -> str:
         return "+" + digits + (f"-{extension}" if extension else "")  # not a mainland number
     if country:
         digits = digits[len(country):]
-        groups = _GROUP_RE.findall(text[text.index(country) + len(country):])
+        groups = _drop_leading_digits(groups, len(country))
         if len(digits) >= 9 and not _MOBILE_RE.fullmatch(digits) and not digits.startswith("0"):
             digits, groups = "0" + digits, ["0" + groups[0], *groups[1:]]
     if len(digits) == 12 and _MOBILE_RE.fullmatch(digits[1:]) and digits.startswith("0"):
@@ -289,8 +300,10 @@ def validate_phone(raw: str) -> str:
     if _MOBILE_RE.fullmatch(phone):
         return phone
     match = _CANONICAL_LANDLINE_RE.fullmatch(phone)
-    if match and _as_landline(match.group(1) + match.group(2)) == f"{match.group(1)}-{match.group(2)}":
-        return phone
+    if match:
+        area, local = match.groups()
+        if _as_landline(area + local) == f"{area}-{local}":
+            return phone
     digits = phone.replace("-", "").lstrip("+")
     local = digits[_area_code_length(digits):] if digits.startswith("0") else digits
     if digits in SERVICE_NUMBERS or local in SERVICE_NUMBERS:

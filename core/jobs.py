@@ -59,9 +59,30 @@ def verify_audit_chain() -> audit.VerifyResult:
     return result
 
 
+def local_today() -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def refresh_case_clocks() -> dict:
+    """Daily: make sure the holiday calendar covers this year and next, then recompute the
+    clocks of every open case (suspensions grow, the calendar may have been edited)."""
+    from enforcement.cases.calendar import seed_holidays
+    from enforcement.cases.clocks import recompute_open_cases
+
+    year = local_today().year
+    added, unknown = seed_holidays([year, year + 1])
+    if unknown:
+        log.warning("holiday calendar unknown for %s: enter it on the calendar page", unknown)
+    return {"calendar_days_added": added, "cases": recompute_open_cases()}
+
+
 def job_definitions() -> list[JobDef]:
     """The scheduler's jobs; later modules append theirs here."""
     return [
+        JobDef("refresh_case_clocks", refresh_case_clocks, "cron", {"hour": 1, "minute": 0},
+               "recompute statutory clocks; due-soon and overdue lists follow from them"),
         JobDef("purge_expired_records", purge_expired_records, "cron", {"hour": 3, "minute": 10},
                "delete ended sessions, old failed log-ins and idempotency records"),
         JobDef("verify_audit_chain", verify_audit_chain, "cron", {"hour": 2, "minute": 30},

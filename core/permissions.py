@@ -68,14 +68,14 @@ def guard(
                 return login_manager.unauthorized()
             if actor.role not in roles or (write and actor.role in READ_ONLY):
                 abort(403)
+            if model is not None:
+                kwargs[arg] = scoping.get_or_404(model, kwargs.pop(param), actor, by=by)
             if (
                 request.path.startswith("/api/")
                 and request.method not in SAFE_METHODS
                 and actor.current_token is None
             ):
                 csrf.protect()  # cookie-authenticated API writes need the CSRF header
-            if model is not None:
-                kwargs[arg] = scoping.get_or_404(model, kwargs.pop(param), actor, by=by)
             return view(*args, **kwargs)
 
         wrapper.access = Access(roles=roles, model=model, param=param if model else None,

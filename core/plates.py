@@ -165,7 +165,7 @@ def _is_separator(ch: str) -> bool:
 
 
 def normalise_plate(raw: str) -> str:
-    """The canonical form of a plate as typed: half-width, upper case, no separators, serial O/I as 0/1."""
+    """A plate as stored: half-width, upper case, no separators, serial O/I read as 0/1."""
     text = raw or ""
     for _ in range(4):  # upper-casing and dropping separators can expose new NFKC forms
         before = text
@@ -250,7 +250,7 @@ def is_valid_plate(raw: str) -> bool:
 
 
 def default_colour(info: PlateInfo) -> Optional[str]:
-    """The usual colour (a :data:`PLATE_COLOURS` key) of a plate of this kind; None when it varies."""
+    """The usual colour (a :data:`PLATE_COLOURS` key) of this kind of plate; None if it varies."""
     return _DEFAULT_COLOURS.get(info.kind)
 
 

@@ -59,6 +59,8 @@ def can_see_unit(actor, unit: Unit) -> bool:
 
 
 def in_scope(actor, obj) -> bool:
+    if getattr(type(obj), "__shared__", False):  # reference data every unit uses
+        return True
     shared = getattr(type(obj), "__scope_check__", None)
     if shared is not None:  # registry records (persons, vehicles): visible through their cases
         return is_citywide(actor) or shared(actor, obj)

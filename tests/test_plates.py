@@ -196,7 +196,8 @@ def _like_hits(plate: str, stored: list[str]) -> set[str]:
         patterns = like_patterns(plate)
         where = " OR ".join("plate LIKE ? ESCAPE ?" for _ in patterns)
         args = [x for p in patterns for x in (p, LIKE_ESCAPE)]
-        return {row[0] for row in conn.execute(f"SELECT plate FROM vehicle WHERE {where}", args)}  # noqa: S608
+        query = f"SELECT plate FROM vehicle WHERE {where}"  # noqa: S608 - placeholders only
+        return {row[0] for row in conn.execute(query, args)}
     finally:
         conn.close()
 

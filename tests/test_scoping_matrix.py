@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 SKIP_ENDPOINTS = {"static"}
 # Sample values for URL arguments that are not the guarded object.
-PLAIN_ARGS = {"code": "en"}
+PLAIN_ARGS = {"code": "en", "detention_id": 1}
 
 
 def _routes(app):
@@ -32,11 +32,48 @@ def test_every_route_declares_access(app):
     assert not missing, f"routes without guard() or public(): {missing}"
 
 
+def _case_with_files(tree, unit_key):
+    """A case with a vehicle, a party, an evidence file and an issued document."""
+    from core import storage
+    from enforcement.cases import services
+    from enforcement.cases.models import CaseDocument, Evidence
+    from enforcement.violations.seed import seed_violation_types
+
+    seed_violation_types()
+    officer = UserFactory(role=Role.officer, unit=tree[unit_key])
+    case = services.create_case(actor=officer, unit=tree[unit_key], data=services.CaseInput(
+        origin="patrol", occurred_at=services.utcnow(), address="重庆北站",
+        violation_code="FY-KY", vehicles=[services.VehicleInput(plate=f"渝A{officer.id:05d}")],
+        parties=[services.PartyInput(name="张三")]))
+    photo = storage.save_bytes("evidence", b"\xff\xd8\xff\xe0 test", "image/jpeg")
+    pdf = storage.save_bytes("documents", b"%PDF-1.4 test", "application/pdf")
+    evidence = Evidence(case_id=case.id, original_name="a.jpg", stored_name=photo.stored_name,
+                        sha256=photo.sha256, size=photo.size, mime="image/jpeg", kind="photo",
+                        uploaded_by_id=officer.id)
+    document = CaseDocument(case_id=case.id, kind="notice", version=1,
+                            stored_name=pdf.stored_name, sha256=pdf.sha256, size=pdf.size,
+                            issued_by_id=officer.id)
+    db.session.add_all([evidence, document])
+    db.session.flush()
+    return case, evidence, document
+
+
 def _samples(tree):
     """For each guarded model: (object in the actor's scope, object outside it)."""
+    from enforcement.cases.models import Case, CaseDocument, Evidence
+    from enforcement.people.models import Person, Vehicle
+    from enforcement.violations.models import ViolationType
+
     inside = UserFactory(role=Role.officer, unit=tree["north_street"])
     outside = UserFactory(role=Role.officer, unit=tree["centre_team"])
-    return {Unit: (tree["north_street"], tree["centre"]), User: (inside, outside)}
+    case_in, evidence_in, doc_in = _case_with_files(tree, "north_team")
+    case_out, evidence_out, doc_out = _case_with_files(tree, "centre_team")
+    return {Unit: (tree["north_street"], tree["centre"]), User: (inside, outside),
+            Case: (case_in, case_out), Evidence: (evidence_in, evidence_out),
+            CaseDocument: (doc_in, doc_out),
+            Vehicle: (case_in.vehicles[0].vehicle, case_out.vehicles[0].vehicle),
+            Person: (case_in.parties[0].person, case_out.parties[0].person),
+            ViolationType: (case_in.violation_type, None)}  # shared: no outside
 
 
 def _url(rule, access, obj):
@@ -59,9 +96,13 @@ def _sign_in(client, user):
 
 def _call(client, method, url):
     if method == "GET":
-        return client.get(url)
-    return client.open(url, method=method, data={} if not url.startswith("/api/") else None,
-                       json={} if url.startswith("/api/") else None)
+        response = client.get(url)
+    else:
+        response = client.open(url, method=method,
+                               data={} if not url.startswith("/api/") else None,
+                               json={} if url.startswith("/api/") else None)
+    response.close()  # file downloads keep their file open until closed
+    return response
 
 
 @pytest.fixture
@@ -83,7 +124,8 @@ def test_role_scope_matrix(app, client, tree, db, role, no_csrf):
             if access.model not in samples:
                 problems.append(f"{rule.rule}: no scope samples for {access.model.__name__}")
                 continue
-            cases = [("in", samples[access.model][0]), ("out", samples[access.model][1])]
+            inside, outside = samples[access.model]
+            cases = [("in", inside)] + ([("out", outside)] if outside is not None else [])
         for scope, obj in cases:
             _sign_in(client, actor)
             url = _url(rule, access, obj)

@@ -120,22 +120,22 @@ class Case(db.Model):
     unit: Mapped[Unit] = relationship()
     violation_type: Mapped[Optional[ViolationType]] = relationship()
     created_by: Mapped[User] = relationship()
-    officers: Mapped[list["CaseOfficer"]] = relationship(cascade="all, delete-orphan",
+    officers: Mapped[list[CaseOfficer]] = relationship(cascade="all, delete-orphan",
                                                          order_by="CaseOfficer.id")
-    parties: Mapped[list["CaseParty"]] = relationship(cascade="all, delete-orphan",
+    parties: Mapped[list[CaseParty]] = relationship(cascade="all, delete-orphan",
                                                       order_by="CaseParty.id")
-    vehicles: Mapped[list["CaseVehicle"]] = relationship(cascade="all, delete-orphan",
+    vehicles: Mapped[list[CaseVehicle]] = relationship(cascade="all, delete-orphan",
                                                          order_by="CaseVehicle.id")
-    steps: Mapped[list["CaseStep"]] = relationship(order_by="CaseStep.id")
-    clocks: Mapped[list["CaseClock"]] = relationship(cascade="all, delete-orphan",
+    steps: Mapped[list[CaseStep]] = relationship(order_by="CaseStep.id")
+    clocks: Mapped[list[CaseClock]] = relationship(cascade="all, delete-orphan",
                                                      order_by="CaseClock.due_on")
-    detentions: Mapped[list["Detention"]] = relationship(cascade="all, delete-orphan",
+    detentions: Mapped[list[Detention]] = relationship(cascade="all, delete-orphan",
                                                          order_by="Detention.id")
-    suspensions: Mapped[list["Suspension"]] = relationship(cascade="all, delete-orphan",
+    suspensions: Mapped[list[Suspension]] = relationship(cascade="all, delete-orphan",
                                                            order_by="Suspension.id")
-    evidence: Mapped[list["Evidence"]] = relationship(order_by="Evidence.id",
+    evidence: Mapped[list[Evidence]] = relationship(order_by="Evidence.id",
                                                       back_populates="case")
-    documents: Mapped[list["CaseDocument"]] = relationship(order_by="CaseDocument.id",
+    documents: Mapped[list[CaseDocument]] = relationship(order_by="CaseDocument.id",
                                                            back_populates="case")
 
     @property

@@ -19,6 +19,7 @@ class Tier(str, enum.Enum):
 
 class ViolationType(db.Model):
     __tablename__ = "violation_types"
+    __shared__ = True  # one catalogue for the whole city
     __table_args__ = (CheckConstraint("min_fine >= 0 AND max_fine >= min_fine",
                                       name="fine_range"),)
 
@@ -33,11 +34,11 @@ class ViolationType(db.Model):
     max_fine: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    tiers: Mapped[list["DiscretionTier"]] = relationship(
+    tiers: Mapped[list[DiscretionTier]] = relationship(
         back_populates="violation_type", order_by="DiscretionTier.min_fine",
         cascade="all, delete-orphan")
 
-    def tier(self, tier: Tier) -> "DiscretionTier | None":
+    def tier(self, tier: Tier) -> DiscretionTier | None:
         return next((t for t in self.tiers if t.tier == tier), None)
 
 

@@ -65,10 +65,9 @@ def update_ranges(vt: ViolationType, *, actor) -> None:
 
 
 @bp.route("/<int:id>", methods=["POST"])
-@guard(EDITORS, write=True)
-def edit_violation(id: int):
+@guard(EDITORS, model=ViolationType, arg="vt", write=True)
+def edit_violation(vt: ViolationType):
     """Change a violation type's fine range and discretion tiers."""
-    vt = db.get_or_404(ViolationType, id)
     try:
         update_ranges(vt, actor=current_actor())
     except DomainError as exc:

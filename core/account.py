@@ -15,7 +15,7 @@ from core.permissions import current_actor, guard
 from extensions import db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-SECRET_KEY = "account_totp_secret"
+TOTP_SESSION_KEY = "account_totp_secret"
 
 
 class ChangePasswordForm(FlaskForm):
@@ -29,7 +29,7 @@ def _render(password_form=None, totp_form=None, status=200):
     actor = current_actor()
     secret = None
     if not actor.has_totp:
-        secret = session.setdefault(SECRET_KEY, security.new_totp_secret())
+        secret = session.setdefault(TOTP_SESSION_KEY, security.new_totp_secret())
     return render_template(
         "core/account.html", password_form=password_form or ChangePasswordForm(),
         totp_form=totp_form or TotpForm(), secret=secret,
@@ -77,9 +77,9 @@ def enable_totp():
     if actor.has_totp:
         flash(_("The second factor is already set up."), "info")
         return redirect(url_for("account.show_account"))
-    if form.validate_on_submit() and security.enable_totp(actor, session[SECRET_KEY],
+    if form.validate_on_submit() and security.enable_totp(actor, session[TOTP_SESSION_KEY],
                                                           form.code.data):
-        session.pop(SECRET_KEY, None)
+        session.pop(TOTP_SESSION_KEY, None)
         audit.record("auth.totp_enrol", actor=actor, object_type="user", object_id=actor.id,
                      unit_id=actor.unit_id)
         db.session.commit()

@@ -136,6 +136,7 @@ class IsolatedClient(FlaskClient):
     test's. The database connection, and so the test's transaction, is shared."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies are produced inside the context
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

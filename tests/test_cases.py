@@ -75,7 +75,7 @@ def test_bad_input_is_refused_and_nothing_written(world, over, field):
         services.create_case(actor=world["officer"], unit=world["team"],
                              data=case_input(world, **over))
     assert field in err.value.fields
-    _db.session.rollback()
+    assert _db.session.scalar(select(func.count()).select_from(Case)) == before
 
 
 def _walk(case, world, to, **payload):

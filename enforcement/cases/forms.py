@@ -51,8 +51,9 @@ def _choices(labels, blank=False):
 class VehicleEntry(Form):
     plate = StringField(_l("Plate"), validators=[Optional(), Length(max=20)],
                         render_kw={"autocapitalize": "characters", "autocomplete": "off"})
+    # Validated by the registry service (an empty row has no colour at all).
     plate_colour = SelectField(_l("Plate colour"), choices=_choices(COLOUR_LABELS, blank=True),
-                               validate_choice=True)
+                               validate_choice=False)
     kind = SelectField(_l("Vehicle kind"), choices=_choices(KIND_LABELS))
     make_model = StringField(_l("Make and model"), validators=[Optional(), Length(max=60)])
     colour = StringField(_l("Colour"), validators=[Optional(), Length(max=20)])

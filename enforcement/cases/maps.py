@@ -20,9 +20,9 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 import folium
-from folium.utilities import camelize
 from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from folium.utilities import camelize
 from markupsafe import escape
 from shapely.errors import GEOSException
 from shapely.geometry import mapping, shape

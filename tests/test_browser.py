@@ -88,6 +88,11 @@ def live_server(base_database_url):
     with app.app_context():
         upgrade()
         logins = demo.load_structure()
+        from enforcement.cases.calendar import seed_holidays
+        from enforcement.violations.seed import seed_violation_types
+
+        seed_violation_types()
+        seed_holidays([2025, 2026, 2027])
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -348,4 +353,33 @@ def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
     page.get_by_test_id("logout").click()
     _wait(page, "**/login")
     expect(toggler).to_be_visible()
+    watch.check()
+
+
+def test_officer_logs_a_case_on_a_phone_and_registers_it(phone, live_server):
+    """The roadside flow on a phone: fill the form, save the draft, register it."""
+    page, watch = phone
+    page.goto("/login")
+    _fill_login(page, "officer1", live_server.passwords["officer1"])
+    _wait(page, f"{live_server.url}/")
+    page.goto("/cases/new")
+    page.fill("input[name=address]", "重庆北站南广场出租车候客区")
+    page.select_option("select[name=violation_code]", "FY-KY")
+    page.fill("input[name='vehicles-0-plate']", "渝ａ·b1234")
+    page.select_option("select[name='vehicles-0-plate_colour']", "blue")
+    page.fill("input[name='parties-0-name']", "陈某")
+    page.fill("input[name='parties-0-address']", "重庆市渝北区龙塔街道")
+    page.fill("textarea[name=facts]", "驾驶员在北站南广场招揽乘客，约定车费80元前往江北机场")
+    options = page.locator("select[name=officer_ids] option")
+    page.select_option("select[name=officer_ids]",
+                       [options.nth(i).get_attribute("value") for i in range(options.count())])
+    page.get_by_test_id("save-case").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    heading = page.locator("h1").inner_text()
+    assert "500112-JT01-" in heading
+    assert "渝AB1234" in page.content()  # normalised on the server
+    page.locator("button[data-step=registered]").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    assert page.locator("h1 [data-status]").get_attribute("data-status") == "registered"
+    assert page.locator("[data-clock=decision]").count() == 1
     watch.check()

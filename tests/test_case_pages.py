@@ -212,3 +212,24 @@ def test_deadline_list_with_frozen_time(client, login_as, team, tree):
         login_as(Role.officer, "north_team")
         page = client.get("/cases/deadlines").get_data(as_text=True)
         assert case.number in page and ("Overdue" in page or "逾期" in page)
+
+
+def test_plate_and_id_lookups_show_history_at_once(client, login_as, team, tree):
+    officer = login_as(Role.officer, "north_team")
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    body = "50011219850505123"
+    id_no = body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+    case = services.create_case(actor=officer, unit=tree["north_team"], data=services.CaseInput(
+        origin="patrol", occurred_at=services.utcnow(), address="龙头寺",
+        vehicles=[services.VehicleInput(plate="渝A55555")],
+        parties=[services.PartyInput(name="钱七", id_number=id_no)]))
+    _db.session.flush()
+    plate = client.get("/vehicles/lookup?plate=渝a 55555").get_json()
+    assert plate["plate"] == "渝A55555" and plate["valid"]
+    assert [c["number"] for c in plate["earlier_cases"]] == [case.number]
+    near = client.get("/vehicles/lookup?plate=渝A55556").get_json()
+    assert near["near_matches"] == ["渝A55555"] and near["earlier_cases"] == []
+    person = client.get(f"/persons/lookup?id_number={id_no.lower()}").get_json()
+    assert person["valid"] and [c["number"] for c in person["earlier_cases"]] == [case.number]
+    bad = client.get("/persons/lookup?id_number=500112198505051230").get_json()
+    assert not bad["valid"] and bad["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from sqlalchemy import select
 
-from core import plates
+from core import identity, plates
 from core.permissions import current_actor, guard
 from enforcement.cases import queries
 from enforcement.people.models import Person, Vehicle
@@ -47,6 +47,27 @@ def lookup_plate():
         if plate else []
     return jsonify({"plate": plate, "valid": valid, "earlier_cases": history,
                     "near_matches": sorted(set(near))})
+
+
+@bp.route("/persons/lookup")
+@guard()
+def lookup_person():
+    """For the case form: whether an ID number is valid, and the person's earlier cases."""
+    raw = request.args.get("id_number", "")
+    try:
+        number = identity.validate_id_number(raw).number
+    except identity.IdNumberError as exc:
+        return jsonify({"id_number": identity.normalise_id_number(raw), "valid": False,
+                        "message": str(exc), "earlier_cases": []})
+    actor = current_actor()
+    history = []
+    person = db.session.scalar(select(Person).where(Person.id_number == number))
+    if person is not None:
+        for case in db.session.scalars(queries.cases_of_person(actor, person.id).limit(20)):
+            history.append({"number": case.number, "status": case.status.value,
+                            "occurred_at": case.occurred_at.isoformat()})
+    return jsonify({"id_number": number, "valid": True, "message": "",
+                    "earlier_cases": history})
 
 
 def init_app(app) -> None:

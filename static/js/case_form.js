@@ -33,4 +33,24 @@
         });
     });
   });
+  document.querySelectorAll(".id-hint").forEach(function (hint) {
+    var input = document.getElementById(hint.dataset.for);
+    if (!input) { return; }
+    input.addEventListener("change", function () {
+      if (!input.value.trim()) { hint.textContent = ""; return; }
+      fetch("/persons/lookup?id_number=" + encodeURIComponent(input.value), {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          input.value = data.id_number;
+          var parts = [];
+          if (!data.valid) { parts.push("⚠ " + data.message); }
+          if (data.earlier_cases.length) {
+            parts.push((document.documentElement.lang === "en" ? "Earlier cases: " : "历史案件：") +
+              data.earlier_cases.map(function (c) { return c.number; }).join(", "));
+          }
+          hint.textContent = parts.join(" · ");
+          hint.className = "small id-hint " + (parts.length ? "text-danger fw-bold" : "text-muted");
+        });
+    });
+  });
 })();

@@ -20,6 +20,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+LOCAL_TZ = "Asia/Shanghai"
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the users are (Asia/Shanghai): the day deadlines are counted in."""
+    from zoneinfo import ZoneInfo
+
+    return (now or utcnow()).astimezone(ZoneInfo(LOCAL_TZ)).date()
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite keeps no offset)."""
 

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from core import audit, jobs, services
+from core.base import local_today
 from core.errors import DomainError
 from core.models import Unit, User
 from core.roles import Role
@@ -122,7 +123,7 @@ def seed_command():
     from enforcement.violations.seed import seed_violation_types
 
     added_types = seed_violation_types()
-    this_year = jobs.local_today().year
+    this_year = local_today().year
     added_days, unknown = seed_holidays(range(2004, this_year + 2))
     db.session.commit()
     click.echo(f"violation types added: {added_types}; calendar days added: {added_days}")

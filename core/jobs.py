@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, text
 
 from core import audit
-from core.base import utcnow
+from core.base import local_today, utcnow
 from core.models import IdempotencyRecord, LoginAttempt, SchedulerLease, UserSession
 from extensions import db
 
@@ -57,12 +57,6 @@ def verify_audit_chain() -> audit.VerifyResult:
     else:
         log.error("audit chain BROKEN at row %s: %s", result.broken_seq, result.reason)
     return result
-
-
-def local_today() -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def refresh_case_clocks() -> dict:

@@ -15,6 +15,7 @@ gap-free per unit and year, and ``case_counters`` is left consistent. The caller
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import secrets
 import time
@@ -259,9 +260,9 @@ def _ensure_officers(units, rng, today: dt.date) -> tuple[dict, list[str]]:
 class _Registry:
     """Vehicles and persons created on first use from index-addressed pools (repeat offenders)."""
 
-    def __init__(self, rng, next_vehicle_id: int, next_person_id: int, n: int, today: dt.date):
+    def __init__(self, rng, next_vehicle_id: int, next_person_id: int, n: int, stamp):
         self.rng = rng
-        self.today = today
+        self.stamp = stamp  # a datetime as the database driver takes it
         conn = db.session.connection()
         # New records never collide with the registry's existing plates and ID numbers.
         self.plates = set(conn.scalars(select(Vehicle.plate)))
@@ -275,8 +276,8 @@ class _Registry:
         self.persons: dict[int, tuple[int, str, str]] = {}  # → id, name, address
         self.person_pool = max(10, n // 3)
         self.companies: dict[int, tuple[int, str]] = {}
-        self.vehicle_rows: list[dict] = []
-        self.person_rows: list[dict] = []
+        self.vehicle_rows: list[tuple] = []
+        self.person_rows: list[tuple] = []
         self._plate_prefix = _Picker(PLATE_PREFIXES)
         self.created_vehicles = self.created_persons = 0
 
@@ -315,8 +316,7 @@ class _Registry:
         pid = self.next_person_id
         self.next_person_id += 1
         phone = f"{rng.choice(MOBILE_PREFIXES)}{int(rng.random() * 10**8):08d}"
-        self.person_rows.append({"id": pid, "name": name, "id_number": number, "phone": phone,
-                                 "address": address, "is_company": False, "created_at": at})
+        self.person_rows.append((pid, name, number, phone, address, False, self.stamp(at)))
         self.created_persons += 1
         found = (pid, name, address)
         self.persons[index] = found
@@ -330,10 +330,9 @@ class _Registry:
                    f"{rng.choice(COMPANY_KINDS)}"
             pid = self.next_person_id
             self.next_person_id += 1
-            self.person_rows.append({
-                "id": pid, "name": name, "id_number": None, "is_company": True,
-                "phone": f"023-{rng.randint(6000, 8999)}{rng.randint(0, 9999):04d}",
-                "address": self._address(), "created_at": at})
+            phone = f"023-{rng.randint(6000, 8999)}{rng.randint(0, 9999):04d}"
+            self.person_rows.append((pid, name, None, phone, self._address(), True,
+                                     self.stamp(at)))
             self.created_persons += 1
             found = self.companies[index] = (pid, name)
         return found
@@ -379,14 +378,47 @@ class _Registry:
         vin = None
         if pool != "mobility" and rnd() < 0.4:
             vin = "L" + "".join(VIN_CHARS[int(rnd() * 33)] for _ in range(16))
-        self.vehicle_rows.append({
-            "id": vid, "plate": plate, "plate_colour": colour, "kind": kind,
-            "make_model": self.rng.choice(models), "colour": self.rng.choice(COLOURS),
-            "vin": vin, "created_at": at})
+        self.vehicle_rows.append((vid, plate, colour, kind, self.rng.choice(models),
+                                  self.rng.choice(COLOURS), vin, self.stamp(at)))
         self.created_vehicles += 1
         found = (vid, plate, owner)
         self.vehicles[key] = found
         return found
+
+
+class _Writer:
+    """Executemany of one table's Core ``insert()`` for rows given as tuples in table order.
+
+    On SQLite the compiled statement goes straight to the driver with values already in the
+    form SQLAlchemy's types would store (ISO dates, floats for money, JSON text): a million
+    cases would otherwise spend most of their time in per-value type processing. Elsewhere
+    (PostgreSQL) the rows go through SQLAlchemy as dictionaries.
+    """
+
+    def __init__(self, conn, table, columns: tuple[str, ...]):
+        self.conn, self.columns, self.stmt = conn, columns, insert(table)
+        self.raw = None
+        if conn.dialect.name == "sqlite":
+            compiled = self.stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+            assert tuple(compiled.positiontup) == columns, compiled.positiontup
+            self.raw = str(compiled)
+
+    def __call__(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.raw is not None:
+            self.conn.exec_driver_sql(self.raw, rows)
+        else:
+            self.conn.execute(self.stmt, [dict(zip(self.columns, r)) for r in rows])
+
+
+CASE_COLUMNS = (
+    "id", "number", "unit_id", "year", "seq", "status", "origin", "origin_ref", "occurred_at",
+    "address", "lat", "lng", "violation_type_id", "facts", "documents_detained",
+    "created_by_id", "created_at", "updated_at", "registered_on", "notified_on", "decided_on",
+    "executed_on", "closed_on", "tier", "proposed_fine", "fine_amount", "confiscated_amount",
+    "is_penalty_flagged", "penalty_justification", "statement_waived", "paid_on", "receipt_no",
+    "court_enforcement_on", "transferred_to", "withdraw_reason")
 
 
 def _next_id(conn, column) -> int:
@@ -445,22 +477,49 @@ def _timeline(rng, n: int, now: dt.datetime, base_utc: dt.datetime) -> list[int]
     return keys
 
 
-def _forced(rng, keys: list[int], today_s: int) -> dict[int, tuple]:
-    """Destinies given to a few old cases so that every status appears even in small loads."""
+def _forced(rng, keys: list[int], now_s: int) -> dict[int, tuple]:
+    """Destinies given to a few older cases so that every status appears even in small loads."""
     if len(keys) < 12:
         return {}
-    old = bisect(keys, (today_s - 250 * 86400) << 20)
-    picks = rng.sample(range(old), 10) if old >= 10 else rng.sample(range(len(keys)), 10)
+    old = bisect(keys, (now_s - 250 * 86400) << 20)
+    picks = rng.sample(range(old if old >= 10 else len(keys)), 10)
     wanted = [("stuck", 0), ("stuck", 1), ("stuck", 2), ("stuck", 3), ("stuck", 4),
               ("stuck", 5), ("stuck", 6), ("closed", None), ("transferred", None),
               ("withdrawn", None)]
     return dict(zip(picks, wanted))
 
 
+class _SqliteBulk:
+    """SQLite settings for the load on this connection, restored afterwards.
+
+    * a larger page cache: the load inserts into indexes at random places (plates, persons),
+      which the default 2 MB cache turns into I/O;
+    * CHECK constraints not evaluated: SQLite rebuilds the ``status IN (…)`` lists of the enum
+      columns for every row of an executemany, which costs more than the insert itself. The
+      rows are valid by construction (enum values from the models, amounts and points in
+      range); the tests check them.
+    """
+
+    def __init__(self, conn):
+        self.conn = conn if conn.dialect.name == "sqlite" else None
+        self.saved: dict[str, int] = {}
+
+    def __enter__(self):
+        if self.conn is not None:
+            for pragma, value in (("cache_size", -256 * 1024), ("ignore_check_constraints", 1)):
+                self.saved[pragma] = self.conn.exec_driver_sql(f"PRAGMA {pragma}").scalar()
+                self.conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
+        return self
+
+    def __exit__(self, *exc):
+        for pragma, value in self.saved.items():
+            self.conn.exec_driver_sql(f"PRAGMA {pragma} = {int(value)}")
+
+
 def load_cases(n: int, seed: int = 1, *, now: Optional[dt.datetime] = None,
                batch_size: int = BATCH) -> dict:
-    """Write ``n`` demo cases (see the module docstring); returns statistics. Flushes, never
-    commits: the caller commits (the demo-data command) or rolls back (tests)."""
+    """Write ``n`` demo cases (see the module docstring) and return statistics. Flushes, never
+    commits: the caller commits (the demo-data command) or rolls back."""
     started = time.perf_counter()
     if n < 0:
         raise ValueError("the number of cases cannot be negative")
@@ -476,35 +535,62 @@ def load_cases(n: int, seed: int = 1, *, now: Optional[dt.datetime] = None,
     periods = frozenset(cfg["working_day_periods"])
     decision_days, statement_days = cfg["decision_days"], cfg["statement_days"]
     fine_days = cfg["fine_payment_days"]
-
-    conn = db.session.connection()
     violations = {}
     for vt in db.session.scalars(select(ViolationType).where(
             ViolationType.code.in_(VIOLATIONS), ViolationType.is_active.is_(True))):
         tiers = {t.tier.value: (int(t.min_fine), int(t.max_fine)) for t in vt.tiers}
         violations[vt.code] = (vt.id, tiers, int(vt.min_fine), int(vt.max_fine))
+    if not violations:
+        raise LookupError("the demo violation types are missing or inactive")
+
+    conn = db.session.connection()
+    raw = conn.dialect.name == "sqlite"
+    # What the driver takes: on SQLite the stored text/float forms (see _Writer).
+    if raw:
+        def stamp(t: dt.datetime) -> str:
+            return t.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+        money, as_json = float, json.dumps
+    else:
+        def stamp(t: dt.datetime) -> dt.datetime:
+            return t
+
+        money, as_json = Decimal, (lambda d: d)
+    write = {name: _Writer(conn, model.__table__, cols) for name, model, cols in (
+        ("vehicles", Vehicle, ("id", "plate", "plate_colour", "kind", "make_model", "colour",
+                               "vin", "created_at")),
+        ("persons", Person, ("id", "name", "id_number", "phone", "address", "is_company",
+                             "created_at")),
+        ("cases", Case, CASE_COLUMNS),
+        ("officers", CaseOfficer, ("case_id", "user_id")),
+        ("case_vehicles", CaseVehicle, ("case_id", "vehicle_id", "is_fake_plate")),
+        ("parties", CaseParty, ("case_id", "person_id", "role")),
+        ("steps", CaseStep, ("case_id", "action", "from_status", "to_status", "actor_id", "at",
+                             "note", "data")),
+        ("clocks", CaseClock, ("case_id", "name", "start_on", "due_on", "done_on")))}
+
     pick_violation = _Picker([(c, VIOLATIONS[c][0]) for c in VIOLATIONS if c in violations])
     pick_origin = _Picker(ORIGINS)
     pick_destiny = _Picker(DESTINIES)
     pick_stuck = _Picker(STUCK_AT)
     pick_tier = _Picker([("first", 65), ("general", 25), ("serious", 10)])
     pick_hotspot = _Picker([(h, h[4]) for h in HOTSPOTS])
-    by_district = {}
+    by_district: dict[str, list] = {}
     for h in HOTSPOTS:
         by_district.setdefault(h[0], []).append((h, h[4]))
     district_hotspots = {d: _Picker(w) for d, w in by_district.items()}
-    unit_weights = []
-    for unit, district in units:
-        weight = CITY_SHARE if district is None else \
-            sum(h[4] for h in HOTSPOTS if h[0] == district) / sum(h[4] for h in HOTSPOTS)
-        unit_weights.append(((unit.id, unit.code, district), weight))
-    pick_unit = _Picker(unit_weights)
+    total_weight = sum(h[4] for h in HOTSPOTS)
+    pick_unit = _Picker([
+        ((unit.id, unit.code, district), CITY_SHARE if district is None else
+         sum(h[4] for h in HOTSPOTS if h[0] == district) / total_weight)
+        for unit, district in units])
 
     # Day indices: 0 is the local day SPAN_DAYS ago; dates and due dates are cached per index.
     base_day = today - dt.timedelta(days=SPAN_DAYS)
     base_utc = dt.datetime.combine(base_day, dt.time(), tzinfo=LOCAL).astimezone(UTC)
     today_i = SPAN_DAYS
     days = [base_day + dt.timedelta(days=i) for i in range(SPAN_DAYS + 400)]
+    day_out = [d.isoformat() for d in days] if raw else days
     years = [d.year for d in days]
     due_cache: dict[tuple[int, int], dt.date] = {}
 
@@ -516,9 +602,12 @@ def load_cases(n: int, seed: int = 1, *, now: Optional[dt.datetime] = None,
                                                         working_day_periods=periods)
         return found
 
+    def out(day: Optional[dt.date]):
+        return None if day is None else (day.isoformat() if raw else day)
+
     keys = _timeline(rng, n, now, base_utc)
     forced = _forced(rng, keys, int((now - base_utc).total_seconds()))
-    registry = _Registry(rng, _next_id(conn, Vehicle.id), _next_id(conn, Person.id), n, today)
+    registry = _Registry(rng, _next_id(conn, Vehicle.id), _next_id(conn, Person.id), n, stamp)
     next_case_id = _next_id(conn, Case.id)
     counters_before = _counters(conn)
     counters = dict(counters_before)
@@ -527,6 +616,8 @@ def load_cases(n: int, seed: int = 1, *, now: Optional[dt.datetime] = None,
     delta = dt.timedelta
     receipt_serial = rng.randint(10**7, 5 * 10**7)
     rnd = rng.random
+    gauss = rng.gauss
+    sample = rng.sample
 
     def at_on(day_i: int, floor: dt.datetime) -> dt.datetime:
         """A time in office hours on day ``day_i``, not before ``floor`` nor after now."""
@@ -535,235 +626,229 @@ def load_cases(n: int, seed: int = 1, *, now: Optional[dt.datetime] = None,
             t = floor + delta(seconds=300 + int(rnd() * 3000))
         return t if t < now else now
 
-    for start in range(0, n, batch_size):
-        cases, officers, vehicles, parties, steps, clock_rows = [], [], [], [], [], []
-        for index in range(start, min(n, start + batch_size)):
-            packed = keys[index]
-            created_s, delay = packed >> 20, packed & 0xFFFFF
-            created_at = base_utc + delta(seconds=created_s)
-            occurred_at = created_at - delta(seconds=delay)
-            cday = created_s // 86400
-            unit_id, unit_code, district = pick_unit(rnd)
-            code = pick_violation(rnd)
-            _w, pool, (fare_lo, fare_hi), transfer_share = VIOLATIONS[code]
-            vt_id, tiers, vt_min, vt_max = violations[code]
-            # where
-            if district is None:
-                spot = pick_hotspot(rnd)
-            elif rnd() < ELSEWHERE:
-                spot = None
-            else:
-                spot = district_hotspots[district](rnd)
-            if spot is None:
-                lat_lo, lat_hi, lng_lo, lng_hi = AREAS[district]
-                lat = round(lat_lo + rnd() * (lat_hi - lat_lo), 6)
-                lng = round(lng_lo + rnd() * (lng_hi - lng_lo), 6)
-                short, _slug, roads = DISTRICTS[district]
-                place = f"{short}区{roads[int(rnd() * len(roads))]}{1 + int(rnd() * 300)}号附近"
-            else:
-                lat = round(spot[2] + rng.gauss(0, 0.0025), 6)
-                lng = round(spot[3] + rng.gauss(0, 0.0025), 6)
-                place = spot[5][int(rnd() * len(spot[5]))]
-            # who
-            officer_ids, leader_ids = staff[unit_id]
-            team = rng.sample(officer_ids, min(len(officer_ids), 3 if rnd() < 0.15 else 2))
-            if len(team) < 2 and leader_ids and leader_ids[0] not in team:
-                team.append(leader_ids[0])
-            leader = leader_ids[0] if leader_ids else team[0]
-            case_id = next_case_id
-            next_case_id += 1
-            vehicle_id, plate, owner = registry.vehicle(pool, created_at)
-            vehicles.append({"case_id": case_id, "vehicle_id": vehicle_id,
-                             "is_fake_plate": code == "GA-JP"})
-            driver_index = owner if rnd() < 0.8 else int(rnd() * registry.person_pool)
-            driver_id, driver_name, _addr = registry.person(driver_index, created_at)
-            parties.append({"case_id": case_id, "person_id": driver_id, "role": "driver"})
-            company = None
-            if code == "FY-ZL":
-                company = registry.company(int(rnd() * 40), created_at)
-                parties.append({"case_id": case_id, "person_id": company[0], "role": "company"})
-            elif driver_index != owner and rnd() < 0.5:
-                owner_id = registry.person(owner, created_at)[0]
-                if owner_id != driver_id:
-                    parties.append({"case_id": case_id, "person_id": owner_id, "role": "owner"})
-            if code == "FY-KY" and rnd() < 0.06:
-                organiser_id = registry.person(int(rnd() * 50), created_at)[0]
-                if organiser_id != driver_id:
-                    parties.append({"case_id": case_id, "person_id": organiser_id,
-                                    "role": "organiser"})
-            for user_id in team:
-                officers.append({"case_id": case_id, "user_id": user_id})
-            # when: the path through the procedure, cut short by its destiny and by today
-            destiny, stuck = forced.get(index) or (pick_destiny(rnd), None)
-            if index not in forced:
-                if destiny == "stuck":
-                    stuck = pick_stuck(rnd)
-                if destiny in ("closed", "court", "stuck") and rnd() < transfer_share:
-                    destiny = "transferred"  # police matters go to the police
-            r = rnd()
-            reg = cday + (0 if r < 0.6 else 1 if r < 0.85 else 2 if r < 0.95 else 3)
-            inv = reg + int(rnd() * 3)
-            rev = inv + 7 + int(rnd() * 34) + (30 + int(rnd() * 30) if rnd() < 0.03 else 0)
-            ntf = rev + 1 + int(rnd() * 6)
-            waived = rnd() < 0.25
-            if waived:
-                dec = ntf + 1 + int(rnd() * 3)
-            else:
-                dec = ntf + 5 + int(rnd() * 16)
-                stmt_due = due(ntf, statement_days)
-                while days[dec] <= stmt_due:
-                    dec += 1
-            court = destiny == "court"
-            if court:
-                exe = dec + 90 + int(rnd() * 60)
-            else:
-                exe = dec + (1 + int(rnd() * 14) if rnd() < 0.88 else 16 + int(rnd() * 30))
-            clo = exe + 1 + int(rnd() * 15)
-            path = (cday, reg, inv, rev, ntf, dec, exe, clo)
-            exit_status = exit_day = None
-            if destiny in ("closed", "court"):
-                limit = 7
-            elif destiny == "stuck":
-                limit = stuck
-            elif destiny == "withdrawn_draft":
-                limit, exit_status, exit_day = 0, "withdrawn", cday + int(rnd() * 3)
-            else:
-                exit_day = reg + 1 + int(rnd() * (20 if destiny == "transferred" else 30))
-                limit = 2 if exit_day >= inv else 1
-                exit_status = destiny
-            k = 0
-            while k < limit and path[k + 1] <= today_i:
-                k += 1
-            status = STAGES[k]
-            finished_day = None
-            if exit_status and k == limit and exit_day <= today_i:
-                status, finished_day = exit_status, exit_day
-            by_status[status] += 1
-            # the case row
-            year = years[cday]
-            seq = counters.get((unit_id, year), 0) + 1
-            counters[(unit_id, year)] = seq
-            number = format_number(unit_code, year, seq)
-            fare = fare_lo + int(rnd() * (fare_hi - fare_lo))
-            facts = FACTS[code].format(
-                name=driver_name, plate=plate, place=place, fare=fare, pax=1 + int(rnd() * 4),
-                dest=DESTINATIONS[int(rnd() * len(DESTINATIONS))],
-                company=company[1] if company else "")
-            origin = pick_origin(rnd)
-            origin_ref = None
-            if origin == "hotline":
-                origin_ref = f"{'12328' if rnd() < 0.6 else '12345'}-{days[cday]:%Y%m%d}-" \
-                             f"{int(rnd() * 10000):04d}"
-            elif origin == "transfer":
-                origin_ref = f"移送函〔{year}〕{int(rnd() * 300) + 1}号"
-            tier = proposed = fine = confiscated = justification = None
-            flagged = False
-            paid_on = receipt_no = court_on = None
-            if k >= 3:
-                tier = pick_tier(rnd)
-                lo, hi = tiers.get(tier, (vt_min, vt_max))
-                step = 500 if hi - lo >= 5000 else 100 if hi - lo >= 1000 else 50
-                proposed = lo + step * int(rnd() * ((hi - lo) // step + 1))
-                if rnd() < 0.005 and hi < vt_max:
-                    proposed, flagged, justification = vt_max, True, JUSTIFICATION
-                proposed = Decimal(proposed)
-                if code in ("FY-KY", "FY-WY", "FY-CZ") and rnd() < 0.3:
-                    confiscated = Decimal(fare * (1 + int(rnd() * 20)))
-            if k >= 5:
-                fine = proposed
-            if k >= 6:
-                if court:
-                    court_on = days[exe]
+    with _SqliteBulk(conn):
+        for start in range(0, n, batch_size):
+            cases, officers, vehicles, parties, steps, clock_rows = [], [], [], [], [], []
+            for index in range(start, min(n, start + batch_size)):
+                packed = keys[index]
+                created_s, delay = packed >> 20, packed & 0xFFFFF
+                created_at = base_utc + delta(seconds=created_s)
+                cday = created_s // 86400
+                unit_id, unit_code, district = pick_unit(rnd)
+                code = pick_violation(rnd)
+                _w, pool, (fare_lo, fare_hi), transfer_share = VIOLATIONS[code]
+                vt_id, tiers, vt_min, vt_max = violations[code]
+                # where
+                if district is None:
+                    spot = pick_hotspot(rnd)
+                elif rnd() < ELSEWHERE:
+                    spot = None
                 else:
-                    paid_on = days[exe]
-                    receipt_serial += 1
-                    receipt_no = f"5001{years[exe]}{receipt_serial:08d}"
-            transferred_to = withdraw_reason = None
-            if status == "transferred":
-                transferred_to = (DISTRICTS[district][0] + "区" if district else "市") + \
-                    TRANSFER_TO[0 if code.startswith("GA") else int(rnd() * 3)]
-            elif status == "withdrawn":
-                withdraw_reason = WITHDRAW_REASONS[int(rnd() * len(WITHDRAW_REASONS))]
-            # steps: the create step and the step into the current status
-            creator = team[0]
-            steps.append({"case_id": case_id, "action": "create", "from_status": "draft",
-                          "to_status": "draft", "actor_id": creator, "at": created_at,
-                          "note": "", "data": {"number": number}})
-            updated_at = created_at
-            if status != "draft":
-                last_day = finished_day if finished_day is not None else path[k]
-                updated_at = at_on(last_day, created_at)
-                source = STAGES[k] if finished_day is not None else STAGES[k - 1]
-                data = {}
+                    spot = district_hotspots[district](rnd)
+                if spot is None:
+                    lat_lo, lat_hi, lng_lo, lng_hi = AREAS[district]
+                    lat = round(lat_lo + rnd() * (lat_hi - lat_lo), 6)
+                    lng = round(lng_lo + rnd() * (lng_hi - lng_lo), 6)
+                    short, _slug, roads = DISTRICTS[district]
+                    place = f"{short}区{roads[int(rnd() * len(roads))]}" \
+                            f"{1 + int(rnd() * 300)}号附近"
+                else:
+                    lat = round(spot[2] + gauss(0, 0.0025), 6)
+                    lng = round(spot[3] + gauss(0, 0.0025), 6)
+                    place = spot[5][int(rnd() * len(spot[5]))]
+                # who
+                officer_ids, leader_ids = staff[unit_id]
+                team = sample(officer_ids, min(len(officer_ids), 3 if rnd() < 0.15 else 2))
+                if len(team) < 2 and leader_ids and leader_ids[0] not in team:
+                    team.append(leader_ids[0])
+                creator = team[0]
+                leader = leader_ids[0] if leader_ids else creator
+                case_id = next_case_id
+                next_case_id += 1
+                for user_id in team:
+                    officers.append((case_id, user_id))
+                vehicle_id, plate, owner = registry.vehicle(pool, created_at)
+                vehicles.append((case_id, vehicle_id, code == "GA-JP"))
+                driver_index = owner if rnd() < 0.8 else int(rnd() * registry.person_pool)
+                driver_id, driver_name, _addr = registry.person(driver_index, created_at)
+                parties.append((case_id, driver_id, "driver"))
+                company = None
+                if code == "FY-ZL":
+                    company = registry.company(int(rnd() * 40), created_at)
+                    parties.append((case_id, company[0], "company"))
+                elif driver_index != owner and rnd() < 0.5:
+                    owner_id = registry.person(owner, created_at)[0]
+                    if owner_id != driver_id:
+                        parties.append((case_id, owner_id, "owner"))
+                if code == "FY-KY" and rnd() < 0.06:
+                    organiser_id = registry.person(int(rnd() * 50), created_at)[0]
+                    if organiser_id != driver_id:
+                        parties.append((case_id, organiser_id, "organiser"))
+                # when: the path through the procedure, cut short by its destiny and by today
+                destiny, stuck = forced.get(index) or (pick_destiny(rnd), None)
+                if index not in forced:
+                    if destiny == "stuck":
+                        stuck = pick_stuck(rnd)
+                    if destiny in ("closed", "court", "stuck") and rnd() < transfer_share:
+                        destiny = "transferred"  # police matters go to the police
+                r = rnd()
+                reg = cday + (0 if r < 0.6 else 1 if r < 0.85 else 2 if r < 0.95 else 3)
+                inv = reg + int(rnd() * 3)
+                rev = inv + 7 + int(rnd() * 34) + (30 + int(rnd() * 30) if rnd() < 0.03 else 0)
+                ntf = rev + 1 + int(rnd() * 6)
+                waived = rnd() < 0.25
+                if waived:
+                    dec = ntf + 1 + int(rnd() * 3)
+                else:
+                    dec = ntf + 5 + int(rnd() * 16)
+                    statement_due = due(ntf, statement_days)
+                    while days[dec] <= statement_due:
+                        dec += 1
+                court = destiny == "court"
+                if court:
+                    exe = dec + 90 + int(rnd() * 60)
+                else:
+                    exe = dec + (1 + int(rnd() * 14) if rnd() < 0.88 else 16 + int(rnd() * 30))
+                path = (cday, reg, inv, rev, ntf, dec, exe, exe + 1 + int(rnd() * 15))
+                exit_status = exit_day = None
+                if destiny in ("closed", "court"):
+                    limit = 7
+                elif destiny == "stuck":
+                    limit = stuck
+                elif destiny == "withdrawn_draft":
+                    limit, exit_status, exit_day = 0, "withdrawn", cday + int(rnd() * 3)
+                else:
+                    exit_day = reg + 1 + int(rnd() * (20 if destiny == "transferred" else 30))
+                    limit = 2 if exit_day >= inv else 1
+                    exit_status = destiny
+                k = 0
+                while k < limit and path[k + 1] <= today_i:
+                    k += 1
+                status = STAGES[k]
+                finished_day = None
+                if exit_status and k == limit and exit_day <= today_i:
+                    status, finished_day = exit_status, exit_day
+                by_status[status] += 1
+                # numbers and what the file says
+                year = years[cday]
+                seq = counters.get((unit_id, year), 0) + 1
+                counters[(unit_id, year)] = seq
+                number = format_number(unit_code, year, seq)
+                fare = fare_lo + int(rnd() * (fare_hi - fare_lo))
+                facts = FACTS[code].format(
+                    name=driver_name, plate=plate, place=place, fare=fare,
+                    pax=1 + int(rnd() * 4), dest=DESTINATIONS[int(rnd() * len(DESTINATIONS))],
+                    company=company[1] if company else "")
+                origin = pick_origin(rnd)
+                origin_ref = None
+                if origin == "hotline":
+                    origin_ref = f"{'12328' if rnd() < 0.6 else '12345'}-{day_out[cday]}-" \
+                                 f"{int(rnd() * 10000):04d}"
+                elif origin == "transfer":
+                    origin_ref = f"移送函〔{year}〕{int(rnd() * 300) + 1}号"
+                tier = proposed = fine = confiscated = justification = None
+                flagged = False
+                paid_on = receipt_no = court_on = None
+                if k >= 3:
+                    tier = pick_tier(rnd)
+                    lo, hi = tiers.get(tier, (vt_min, vt_max))
+                    step = 500 if hi - lo >= 5000 else 100 if hi - lo >= 1000 else 50
+                    proposed = lo + step * int(rnd() * ((hi - lo) // step + 1))
+                    if rnd() < 0.005 and hi < vt_max:
+                        proposed, flagged, justification = vt_max, True, JUSTIFICATION
+                    if code in ("FY-KY", "FY-WY", "FY-CZ") and rnd() < 0.3:
+                        confiscated = money(fare * (1 + int(rnd() * 20)))
+                    if k >= 5:
+                        fine = proposed
+                    proposed = money(proposed)
+                if k >= 6:
+                    if court:
+                        court_on = day_out[exe]
+                    else:
+                        paid_on = day_out[exe]
+                        receipt_serial += 1
+                        receipt_no = f"5001{years[exe]}{receipt_serial:08d}"
+                transferred_to = withdraw_reason = None
                 if status == "transferred":
-                    data = {"transferred_to": transferred_to}
-                elif status == "executed" or status == "closed":
-                    data = {"paid_on": str(paid_on)} if paid_on else \
-                        {"court_enforcement_on": str(court_on)}
-                elif status == "decided":
-                    data = {"fine_amount": str(fine), "statement_waived": waived}
-                elif status == "legal_review":
-                    data = {"proposed_fine": str(proposed)}
-                steps.append({"case_id": case_id, "action": "transition", "from_status": source,
-                              "to_status": status,
-                              "actor_id": leader if status in LEADER_STEPS else creator,
-                              "at": updated_at, "note": withdraw_reason or
-                              (f"移送{transferred_to}" if transferred_to else ""), "data": data})
-            # clocks, as clocks.compute() stores them
-            registered_on = days[reg] if k >= 1 else None
-            if registered_on is not None:
-                decided_on = days[dec] if k >= 5 else None
-                done = decided_on or (days[finished_day] if finished_day is not None else None)
-                due_on = due(reg, decision_days)
-                clock_rows.append({"case_id": case_id, "name": "decision",
-                                   "start_on": registered_on, "due_on": due_on, "done_on": done})
-                overdue += done is None and due_on < today
-                if k >= 4:
-                    done = decided_on
-                    due_on = due(ntf, statement_days)
-                    clock_rows.append({"case_id": case_id, "name": "statement",
-                                       "start_on": days[ntf], "due_on": due_on,
-                                       "done_on": done})
-                    overdue += done is None and due_on < today
-                if k >= 5:
-                    done = paid_on or court_on
-                    due_on = due(dec, fine_days)
-                    clock_rows.append({"case_id": case_id, "name": "fine_payment",
-                                       "start_on": decided_on, "due_on": due_on,
-                                       "done_on": done})
-                    overdue += done is None and due_on < today
-            cases.append({
-                "id": case_id, "number": number, "unit_id": unit_id, "year": year, "seq": seq,
-                "status": status, "origin": origin, "origin_ref": origin_ref, "tip_id": None,
-                "joint_action_id": None, "occurred_at": occurred_at, "address": place,
-                "lat": lat, "lng": lng, "violation_type_id": vt_id, "facts": facts,
-                "documents_detained": "驾驶证、行驶证" if rnd() < 0.1 else None,
-                "created_by_id": creator, "created_at": created_at, "updated_at": updated_at,
-                "registered_on": registered_on,
-                "notified_on": days[ntf] if k >= 4 else None,
-                "decided_on": days[dec] if k >= 5 else None,
-                "executed_on": days[exe] if k >= 6 else None,
-                "closed_on": days[clo] if k >= 7 else None,
-                "tier": tier, "proposed_fine": proposed, "fine_amount": fine,
-                "confiscated_amount": confiscated, "is_penalty_flagged": flagged,
-                "penalty_justification": justification,
-                "statement_waived": waived and k >= 5, "paid_on": paid_on,
-                "receipt_no": receipt_no, "court_enforcement_on": court_on,
-                "transferred_to": transferred_to, "withdraw_reason": withdraw_reason})
-        new_vehicles, new_persons = registry.take_rows()
-        for table, rows in ((Vehicle.__table__, new_vehicles), (Person.__table__, new_persons),
-                            (Case.__table__, cases), (CaseOfficer.__table__, officers),
-                            (CaseVehicle.__table__, vehicles), (CaseParty.__table__, parties),
-                            (CaseStep.__table__, steps), (CaseClock.__table__, clock_rows)):
-            if rows:
-                conn.execute(insert(table), rows)
+                    transferred_to = (DISTRICTS[district][0] + "区" if district else "市") + \
+                        TRANSFER_TO[0 if code.startswith("GA") else int(rnd() * 3)]
+                elif status == "withdrawn":
+                    withdraw_reason = WITHDRAW_REASONS[int(rnd() * len(WITHDRAW_REASONS))]
+                # the create step and the step into the current status
+                created_out = stamp(created_at)
+                steps.append((case_id, "create", "draft", "draft", creator, created_out, "",
+                              as_json({"number": number})))
+                updated_out = created_out
+                if status != "draft":
+                    updated_out = stamp(at_on(finished_day if finished_day is not None
+                                              else path[k], created_at))
+                    if finished_day is not None:
+                        source = STAGES[k]
+                        data = {"transferred_to": transferred_to} if transferred_to else {}
+                    else:
+                        source = STAGES[k - 1]
+                        data = {}
+                        if k >= 6:
+                            data = {"paid_on": paid_on} if paid_on else \
+                                {"court_enforcement_on": court_on}
+                        elif k == 5:
+                            data = {"fine_amount": f"{fine}.00", "statement_waived": waived}
+                        elif k == 3:
+                            data = {"proposed_fine": f"{proposed:.2f}"}
+                    steps.append((case_id, "transition", source, status,
+                                  leader if status in LEADER_STEPS else creator, updated_out,
+                                  withdraw_reason or (f"移送{transferred_to}" if transferred_to
+                                                      else ""), as_json(data)))
+                # the clocks, as clocks.compute() stores them
+                registered_on = notified_on = decided_on = None
+                if k >= 1:
+                    registered_on = day_out[reg]
+                    decided_i = dec if k >= 5 else None
+                    done_i = decided_i if decided_i is not None else finished_day
+                    due_on = due(reg, decision_days)
+                    clock_rows.append((case_id, "decision", registered_on, out(due_on),
+                                       None if done_i is None else day_out[done_i]))
+                    if done_i is None and due_on < today:
+                        overdue += 1
+                    if k >= 4:
+                        notified_on = day_out[ntf]
+                        due_on = due(ntf, statement_days)
+                        clock_rows.append((case_id, "statement", notified_on, out(due_on),
+                                           None if decided_i is None else day_out[decided_i]))
+                        if decided_i is None and due_on < today:
+                            overdue += 1
+                    if k >= 5:
+                        decided_on = day_out[dec]
+                        done = paid_on or court_on
+                        due_on = due(dec, fine_days)
+                        clock_rows.append((case_id, "fine_payment", decided_on, out(due_on),
+                                           done))
+                        if done is None and due_on < today:
+                            overdue += 1
+                cases.append((
+                    case_id, number, unit_id, year, seq, status, origin, origin_ref,
+                    stamp(created_at - delta(seconds=delay)), place, lat, lng, vt_id, facts,
+                    "驾驶证、行驶证" if rnd() < 0.1 else None, creator, created_out, updated_out,
+                    registered_on, notified_on, decided_on, day_out[exe] if k >= 6 else None,
+                    day_out[path[7]] if k >= 7 else None, tier, proposed,
+                    None if fine is None else money(fine), confiscated, flagged, justification,
+                    waived and k >= 5, paid_on, receipt_no, court_on, transferred_to,
+                    withdraw_reason))
+            new_vehicles, new_persons = registry.take_rows()
+            write["vehicles"](new_vehicles)
+            write["persons"](new_persons)
+            write["cases"](cases)
+            write["officers"](officers)
+            write["case_vehicles"](vehicles)
+            write["parties"](parties)
+            write["steps"](steps)
+            write["clocks"](clock_rows)
 
     _save_counters(conn, counters_before, counters)
     _fix_sequences(conn)
     stats = {"cases": n, "vehicles": registry.created_vehicles,
-             "persons": registry.created_persons, "users": created_users,
-             "by_status": by_status, "overdue_clocks": int(overdue), "seed": seed}
-    audit.record("demo.cases", actor=None, object_type="cases",
-                 detail={k: v for k, v in stats.items()})
+             "persons": registry.created_persons, "users_created": created_users,
+             "by_status": by_status, "overdue_clocks": overdue, "seed": seed}
+    audit.record("demo.cases", actor=None, object_type="cases", detail=stats)
     stats["seconds"] = round(time.perf_counter() - started, 2)
     return stats

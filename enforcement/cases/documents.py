@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core import audit, settings, storage
-from core.base import utcnow
+from core.base import local_today
 from enforcement import documents as rendering
 from enforcement.cases.models import Case, CaseDocument, PartyRole
 from extensions import db
@@ -12,10 +12,6 @@ from extensions import db
 AREA = "documents"
 
 
-def today_local():
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 DOCUMENT_WORDS = {"notice": "罚告", "decision": "罚决"}
@@ -32,7 +28,7 @@ def context_for(case: Case, version: int, kind: str = "notice") -> dict:
         "document_number": f"{case.unit.code}{DOCUMENT_WORDS.get(kind, '')}〔{case.year}〕"
                            f"{case.seq}号",
         "unit_name": case.unit.name,
-        "issued_on": today_local(),
+        "issued_on": local_today(),
         "party": {"name": party.name if party else "", "id_number": party.id_number or ""
                   if party else "", "address": (party.address or "") if party else "",
                   "phone": (party.phone or "") if party else ""},

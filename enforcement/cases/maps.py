@@ -337,7 +337,7 @@ def build_folium_map(*, center, zoom: int, fit=None, tile_url: str = "",
         folium.TileLayer(tiles=tile_url, attr=str(escape(attr)), name="tiles",
                          max_zoom=MAX_ZOOM).add_to(m)
     if fit is not None:
-        m.fit_bounds(fit, max_zoom=16)
+        m.fit_bounds(fit, max_zoom=16, padding=(24, 24))
     return m
 
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import audit, scoping, settings
-from core.base import utcnow
+from core.base import local_today, utcnow
 from core.errors import ConflictError, DomainError
 from core.models import Unit, User
 from core.roles import Role
@@ -77,7 +77,7 @@ class CaseInput:
 
 
 def today_local(now: Optional[dt.datetime] = None) -> dt.date:
-    return (now or utcnow()).astimezone(LOCAL).date()
+    return local_today(now)
 
 
 def parse_money(value, field_name: str) -> Optional[Decimal]:

@@ -15,10 +15,11 @@
   }
   fitHeight();
 
-  var options = Object.assign({}, cfg.options, {center: cfg.center, zoom: cfg.zoom});
-  var map = L.map(el, options);
+  var map = L.map(el, cfg.options);
   if (cfg.tiles) { L.tileLayer(cfg.tiles.url, cfg.tiles.options).addTo(map); }
+  // The first view is set once, without animation, so that it asks for the data only once.
   if (cfg.fit) { map.fitBounds(cfg.fit.bounds, cfg.fit.options); }
+  else { map.setView(cfg.center, cfg.zoom); }
   if (cfg.scale) { L.control.scale({imperial: false}).addTo(map); }
 
   function say(text) { if (statusEl) { statusEl.textContent = text; } }

@@ -60,8 +60,9 @@ DEPARTMENT_LABELS = {
 }
 
 
-def str_enum(enum_cls) -> Enum:
-    """A string enum column stored as its value (portable, no native enum type)."""
+def str_enum(enum_cls, name: str | None = None) -> Enum:
+    """A string enum column stored as its value (portable, no native enum type). ``name`` names
+    its CHECK constraint; give one when a table has two columns of the same enum."""
     return Enum(
         enum_cls,
         native_enum=False,
@@ -69,7 +70,7 @@ def str_enum(enum_cls) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
         create_constraint=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
 
 

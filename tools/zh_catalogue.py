@@ -39,6 +39,7 @@ ZH = {
     "Use the 6-digit division code (9 digits for a town), plus -SUFFIX for a departmental unit, e.g. 500112-JT01.":
         "请使用6位行政区划代码（乡镇街道为9位），部门单位另加“-后缀”，如 500112-JT01。",
     "Name": "名称",
+    "Map": "地图",
     "Current password": "当前密码",
     "Repeat the new password": "再次输入新密码",
     "The two passwords differ.": "两次输入的密码不一致。",

@@ -227,7 +227,7 @@ def list_deadlines():
 
 
 def init_app(app) -> None:
-    from enforcement.cases import labels, step_routes  # noqa: F401 - step views join bp
+    from enforcement.cases import labels, maps, step_routes  # noqa: F401 - views join bp
 
     app.register_blueprint(bp)
     labels.init_app(app)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_cases
 Revises: 0001_foundation
-Create Date: 2026-11-23 15:52:23.172081
+Create Date: 2026-11-23 16:09:20.791765
 
 """
 from alembic import op
@@ -210,8 +210,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
-    sa.Column('from_status', sa.Enum('draft', 'registered', 'investigating', 'legal_review', 'notified', 'decided', 'executed', 'closed', 'transferred', 'withdrawn', name='casestatus', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('to_status', sa.Enum('draft', 'registered', 'investigating', 'legal_review', 'notified', 'decided', 'executed', 'closed', 'transferred', 'withdrawn', name='casestatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('from_status', sa.Enum('draft', 'registered', 'investigating', 'legal_review', 'notified', 'decided', 'executed', 'closed', 'transferred', 'withdrawn', name='from_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('to_status', sa.Enum('draft', 'registered', 'investigating', 'legal_review', 'notified', 'decided', 'executed', 'closed', 'transferred', 'withdrawn', name='to_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('at', core.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),

@@ -11,6 +11,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from core import settings
+from core.base import local_today
 from enforcement import deadlines
 from enforcement.cases.models import Case, CaseClock, CaseStatus, Holiday
 from extensions import db
@@ -58,7 +59,7 @@ def recompute(case: Case, cal: Optional[deadlines.WorkCalendar] = None,
               today: Optional[dt.date] = None) -> None:
     """Bring the stored clocks of ``case`` in line with its state (flushes)."""
     cal = cal or work_calendar()
-    today = today or dt.date.today()
+    today = today or local_today()
     wanted = compute(case, cal, settings.get_many("deadline."), today)
     existing = {c.name: c for c in case.clocks}
     for name, (start, due_on, done) in wanted.items():

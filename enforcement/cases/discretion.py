@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import exists, select
 
 from core import settings
+from core.base import local_today
 from enforcement.cases.models import Case, CaseParty, CaseStatus, CaseVehicle, PartyRole
 from enforcement.violations.models import Tier
 from extensions import db
@@ -56,7 +57,7 @@ def _earlier(case: Case, since: dt.date | None):
 
 def guidance_for(case: Case, today: dt.date | None = None) -> Guidance:
     """The tier and its allowed fine range for the case's violation type."""
-    today = today or dt.date.today()
+    today = today or local_today()
     months = settings.get("discretion.repeat_window_months")
     since = today - dt.timedelta(days=int(months * 365 / 12))
     recent = _earlier(case, since)

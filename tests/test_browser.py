@@ -350,7 +350,10 @@ def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     toggler.click()
-    page.get_by_test_id("logout").click()
+    # Wait for Bootstrap's collapse to finish opening before clicking inside it.
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+    with page.expect_navigation():
+        page.get_by_test_id("logout").click()
     _wait(page, "**/login")
     expect(toggler).to_be_visible()
     watch.check()

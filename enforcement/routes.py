@@ -1,4 +1,5 @@
-"""The enforcement module: cases, the people and vehicles registry, the violation catalogue."""
+"""The enforcement module: cases, the people and vehicles registry, the violation catalogue,
+tips."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
@@ -17,6 +18,7 @@ def index():
 
 def init_app(app) -> None:
     from core.api import api
+    from enforcement import tips
     from enforcement.cases import api as cases_api
     from enforcement.cases import routes as case_routes
     from enforcement.people import routes as people_routes
@@ -27,3 +29,4 @@ def init_app(app) -> None:
     people_routes.init_app(app)
     violation_routes.init_app(app)
     cases_api.init_app(api)
+    tips.init_app(app)

@@ -58,21 +58,44 @@ def _case_with_files(tree, unit_key):
     return case, evidence, document
 
 
+def _tip_with_photo(tree, unit_key):
+    """A hotline tip held by the unit, with one photo."""
+    from core import storage
+    from enforcement.tips import services as tip_services
+    from enforcement.tips.models import TipPhoto
+
+    reviewer = UserFactory(role=Role.tip_reviewer, unit=tree[unit_key])
+    tip, _code = tip_services.submit_tip(tip_services.TipInput(
+        what="黑车拉客", description="重庆北站拉客", occurred_at=tip_services.utcnow(),
+        address="重庆北站", plates=[f"渝A{reviewer.id:05d}"]), channel="hotline_12328",
+        actor=reviewer)
+    tip.unit_id = tree[unit_key].id
+    photo = storage.save_bytes("tips", b"\xff\xd8\xff\xe0 test", "image/jpeg")
+    tip.photos.append(TipPhoto(stored_name=photo.stored_name, sha256=photo.sha256,
+                               size=photo.size, mime="image/jpeg"))
+    db.session.flush()
+    return tip, tip.photos[0]
+
+
 def _samples(tree):
     """For each guarded model: (object in the actor's scope, object outside it)."""
     from enforcement.cases.models import Case, CaseDocument, Evidence
     from enforcement.people.models import Person, Vehicle
+    from enforcement.tips.models import Tip, TipPhoto
     from enforcement.violations.models import ViolationType
 
     inside = UserFactory(role=Role.officer, unit=tree["north_street"])
     outside = UserFactory(role=Role.officer, unit=tree["centre_team"])
     case_in, evidence_in, doc_in = _case_with_files(tree, "north_team")
     case_out, evidence_out, doc_out = _case_with_files(tree, "centre_team")
+    tip_in, tip_photo_in = _tip_with_photo(tree, "north_team")
+    tip_out, tip_photo_out = _tip_with_photo(tree, "centre_team")
     return {Unit: (tree["north_street"], tree["centre"]), User: (inside, outside),
             Case: (case_in, case_out), Evidence: (evidence_in, evidence_out),
             CaseDocument: (doc_in, doc_out),
             Vehicle: (case_in.vehicles[0].vehicle, case_out.vehicles[0].vehicle),
             Person: (case_in.parties[0].person, case_out.parties[0].person),
+            Tip: (tip_in, tip_out), TipPhoto: (tip_photo_in, tip_photo_out),
             ViolationType: (case_in.violation_type, None)}  # shared: no outside
 
 

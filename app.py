@@ -22,6 +22,7 @@ def create_app(config=None) -> Flask:
     from core import api as core_api
     from core import routes as core_routes
     from enforcement import routes as enforcement_routes
+    from enforcement.cases import cli as cases_cli
     from extensions import csrf, db, limiter, migrate
     from reports import routes as reports_routes
 
@@ -40,6 +41,7 @@ def create_app(config=None) -> Flask:
     blacklist_routes.init_app(app)
     reports_routes.init_app(app)
     cli.init_app(app)
+    cases_cli.register(app)
     jobs.init_app(app)
     return app
 

@@ -98,9 +98,13 @@ def verify_command():
 
 @click.command("demo-data")
 @click.option("--if-empty", is_flag=True, help="do nothing when users already exist")
+@click.option("--cases", "case_count", type=click.IntRange(min=0), default=200,
+              show_default=True, help="demo cases to generate (up to 1,000,000)")
+@click.option("--seed", "seed", type=int, default=1, show_default=True,
+              help="random seed: the same seed on the same day gives the same cases")
 @with_appcontext
-def demo_data_command(if_empty):
-    """Create Chongqing's units and one user per role, and print the log-ins."""
+def demo_data_command(if_empty, case_count, seed):
+    """Create Chongqing's units, one user per role and demo cases; print the log-ins."""
     from core import demo
 
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
@@ -109,6 +113,14 @@ def demo_data_command(if_empty):
     logins = demo.load_structure()
     db.session.commit()
     seed_command.callback()
+    if case_count:
+        from enforcement.cases.demo import load_cases
+
+        stats = load_cases(case_count, seed)
+        db.session.commit()
+        click.echo(f"demo cases: {stats['cases']} ({stats['vehicles']} vehicles, "
+                   f"{stats['persons']} persons, {len(stats['users_created'])} officers added) "
+                   f"in {stats['seconds']} s")
     path = demo.save_logins(logins)
     click.echo(demo.format_logins(logins))
     click.echo(f"(saved to {path})")

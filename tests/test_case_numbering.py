@@ -28,15 +28,16 @@ def test_twenty_concurrent_creations_get_numbers_one_to_twenty(fresh_app):
         _db.session.commit()
         team_id, officer_id = team.id, officer.id
         _db.session.remove()
-    barrier = threading.Barrier(20)
+    barrier = threading.Barrier(20, timeout=60)
     errors: list[str] = []
 
     def create():
         try:
+            # Start together, before any transaction: a SQLite transaction holds the write lock.
+            barrier.wait()
             with fresh_app.app_context():
                 actor = _db.session.get(type(officer), officer_id)
                 unit = _db.session.get(Unit, team_id)
-                barrier.wait()
                 services.create_case(actor=actor, unit=unit, data=services.CaseInput(
                     origin="patrol", occurred_at=services.utcnow(), address="重庆北站",
                     vehicles=[services.VehicleInput(plate="渝A12345")]))

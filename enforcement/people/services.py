@@ -3,11 +3,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core import identity, plates
 from core.errors import DomainError
 from enforcement.people.models import Person, PlateColour, Vehicle, VehicleKind
 from extensions import db
+
+
+def _get_or_insert(model, **keys):
+    """The row with these unique keys, inserted if missing; safe when two requests race to create
+    it (INSERT … ON CONFLICT DO NOTHING, then read)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**keys).on_conflict_do_nothing())
+    conditions = [getattr(model, k) == v for k, v in keys.items()]
+    return db.session.scalars(select(model).where(*conditions)).one()
 
 
 def find_or_create_vehicle(data, *, index: int = 0) -> Vehicle:
@@ -28,11 +39,7 @@ def find_or_create_vehicle(data, *, index: int = 0) -> Vehicle:
     if vin and (len(vin) != 17 or any(c in "IOQ" for c in vin) or not vin.isalnum()):
         raise DomainError(_l("A VIN has 17 letters and digits (no I, O or Q)."),
                           field=f"{prefix}.vin")
-    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == info.plate,
-                                                      Vehicle.plate_colour == colour))
-    if vehicle is None:
-        vehicle = Vehicle(plate=info.plate, plate_colour=colour, kind=kind)
-        db.session.add(vehicle)
+    vehicle = _get_or_insert(Vehicle, plate=info.plate, plate_colour=colour, kind=kind)
     vehicle.kind = kind
     vehicle.make_model = (data.make_model or "").strip() or vehicle.make_model
     vehicle.colour = (data.colour or "").strip() or vehicle.colour
@@ -59,11 +66,10 @@ def find_or_create_person(data, *, index: int = 0) -> Person:
             phone = identity.validate_phone(data.phone)
         except identity.PhoneError as exc:
             raise DomainError(str(exc), field=f"{prefix}.phone") from None
-    person = None
     if id_number:
-        person = db.session.scalar(select(Person).where(Person.id_number == id_number))
-    if person is None:
-        person = Person(name=name, id_number=id_number)
+        person = _get_or_insert(Person, id_number=id_number, name=name)
+    else:  # no ID number: a record of its own
+        person = Person(name=name)
         db.session.add(person)
     person.name = name
     person.phone = phone or person.phone

@@ -85,6 +85,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
 
     STORAGE_PATH = os.environ.get("STORAGE_PATH", "")  # default: instance/files
+    TIP_RATE_LIMIT = os.environ.get("TIP_RATE_LIMIT", "10 per minute")
+    MAP_POINT_LIMIT = int(os.environ.get("MAP_POINT_LIMIT", "2000"))
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")  # e.g. http://tiles.intranet/{z}/{x}/{y}.png
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "WGS84")  # or GCJ02 for Chinese tile providers

@@ -41,6 +41,16 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def insert_ignore(model, **values) -> None:
+    """INSERT a row unless one with the same unique key exists (ON CONFLICT DO NOTHING), on
+    SQLite and PostgreSQL alike: the race-free first half of get-or-create."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` and use the psycopg 3 driver for both."""
     for prefix in ("postgres://", "postgresql://"):

@@ -7,8 +7,8 @@ is issued exactly when the case is written, and a rolled-back case gives its num
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from core.database import insert_ignore
 from enforcement.cases.models import CaseCounter
 from extensions import db
 
@@ -19,12 +19,7 @@ def format_number(unit_code: str, year: int, seq: int) -> str:
 
 def issue_number(unit_id: int, unit_code: str, year: int) -> tuple[int, str]:
     """Reserve the next sequence for (unit, year); returns (seq, case number)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(CaseCounter).values(unit_id=unit_id, year=year, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["unit_id", "year"])
-    )
+    insert_ignore(CaseCounter, unit_id=unit_id, year=year, last_seq=0)
     seq = db.session.execute(
         update(CaseCounter)
         .where(CaseCounter.unit_id == unit_id, CaseCounter.year == year)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core import identity, plates
+from core.database import insert_ignore
 from core.errors import DomainError
 from enforcement.people.models import Person, PlateColour, Vehicle, VehicleKind
 from extensions import db
@@ -14,9 +14,7 @@ from extensions import db
 def _get_or_insert(model, **keys):
     """The row with these unique keys, inserted if missing; safe when two requests race to create
     it (INSERT … ON CONFLICT DO NOTHING, then read)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**keys).on_conflict_do_nothing())
+    insert_ignore(model, **keys)
     conditions = [getattr(model, k) == v for k, v in keys.items()]
     return db.session.scalars(select(model).where(*conditions)).one()
 

@@ -1,7 +1,7 @@
 """The violation catalogue: everyone reads it; the city office edits ranges and tiers."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from core import audit
 from core.errors import DomainError
 from core.permissions import current_actor, guard
 from core.roles import Role
+from enforcement.cases.services import parse_money
 from enforcement.violations.models import Tier, ViolationType
 from extensions import db
 
@@ -28,13 +29,11 @@ def list_violations():
 
 
 def _amount(name: str) -> Decimal:
-    try:
-        value = Decimal(request.form.get(name, "").strip())
-    except InvalidOperation:
-        raise DomainError(_("Enter an amount in yuan."), field=name) from None
-    if not value.is_finite() or value < 0 or value > Decimal("10000000"):
-        raise DomainError(_("Enter an amount between 0 and 10,000,000 yuan."), field=name)
-    return value.quantize(Decimal("0.01"))
+    """A required yuan amount from the form, checked by the one money rule of the cases."""
+    value = parse_money(request.form.get(name), name)
+    if value is None:
+        raise DomainError(_("Enter an amount in yuan."), field=name)
+    return value
 
 
 def update_ranges(vt: ViolationType, *, actor) -> None:

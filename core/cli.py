@@ -121,6 +121,8 @@ def demo_data_command(if_empty, case_count, seed):
         click.echo(f"demo cases: {stats['cases']} ({stats['vehicles']} vehicles, "
                    f"{stats['persons']} persons, {len(stats['users_created'])} officers added) "
                    f"in {stats['seconds']} s")
+    for name, step in demo.extra_steps():
+        click.echo(f"demo {name}: {step(seed)}")
     path = demo.save_logins(logins)
     click.echo(demo.format_logins(logins))
     click.echo(f"(saved to {path})")

@@ -83,6 +83,19 @@ DEMO_USERS = [
 ]
 
 
+_STEPS: dict = {}
+
+
+def register_step(name: str, func) -> None:
+    """A module's demo data, run by ``demo-data`` after the cases as ``func(seed) -> str``
+    (the step commits its own work and returns a one-line summary)."""
+    _STEPS[name] = func
+
+
+def extra_steps() -> list:
+    return list(_STEPS.items())
+
+
 def _polygon(code: str):
     ring = BOXES.get(code)
     if not ring:

@@ -72,8 +72,16 @@ def refresh_case_clocks() -> dict:
     return {"calendar_days_added": added, "cases": recompute_open_cases()}
 
 
+_REGISTERED: dict[str, JobDef] = {}
+
+
+def register(job: JobDef) -> None:
+    """Add a module's job (called from its ``init_app``; registering twice keeps one)."""
+    _REGISTERED[job.id] = job
+
+
 def job_definitions() -> list[JobDef]:
-    """The scheduler's jobs; later modules append theirs here."""
+    """The scheduler's jobs: the core ones, then those the modules registered."""
     return [
         JobDef("refresh_case_clocks", refresh_case_clocks, "cron", {"hour": 1, "minute": 0},
                "recompute statutory clocks; due-soon and overdue lists follow from them"),
@@ -81,7 +89,7 @@ def job_definitions() -> list[JobDef]:
                "delete ended sessions, old failed log-ins and idempotency records"),
         JobDef("verify_audit_chain", verify_audit_chain, "cron", {"hour": 2, "minute": 30},
                "walk the audit hash chain and log the result"),
-    ]
+    ] + list(_REGISTERED.values())
 
 
 def run_job(app, job: JobDef):

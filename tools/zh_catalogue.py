@@ -646,7 +646,21 @@ ZH = {
 }
 
 
+def _parts() -> dict:
+    """Further catalogues, one per area: ``tools/zh/<area>.py`` each defining ``ZH``."""
+    import importlib.util
+
+    merged: dict = {}
+    for path in sorted((ROOT / "tools/zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.ZH)
+    return merged
+
+
 def main() -> int:
+    ZH.update(_parts())
     pot = read_po((ROOT / "translations/messages.pot").open("rb"))
     target = ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -37,3 +39,25 @@ def decrypt_text(token: str, *, context: str) -> str:
         return AESGCM(_key()).decrypt(raw[1:13], raw[13:], context.encode()).decode()
     except InvalidTag as exc:
         raise DecryptionError("ciphertext failed authentication") from exc
+
+
+def encrypt_bytes(plain: bytes, *, context: str) -> bytes:
+    """Encrypt a file's bytes (version, nonce, sealed data), ``context`` bound as associated data."""
+    nonce = os.urandom(12)
+    return VERSION + nonce + AESGCM(_key()).encrypt(nonce, plain, context.encode())
+
+
+def decrypt_bytes(sealed: bytes, *, context: str) -> bytes:
+    if sealed[:1] != VERSION:
+        raise DecryptionError("unknown ciphertext version")
+    try:
+        return AESGCM(_key()).decrypt(sealed[1:13], sealed[13:], context.encode())
+    except InvalidTag as exc:
+        raise DecryptionError("ciphertext failed authentication") from exc
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash (HMAC-SHA256 under a key derived from the encryption key) to find equal
+    values, e.g. the same informant's phone on two tips, without storing the value."""
+    subkey = hmac.new(_key(), b"blind-index:" + purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(subkey, value.encode(), hashlib.sha256).hexdigest()

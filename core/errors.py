@@ -36,6 +36,13 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class ForbiddenError(DomainError):
+    """A rule forbids this actor the step (e.g. approving one's own proposal)."""
+
+    status = 403
+    code = "forbidden"
+
+
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",

@@ -54,3 +54,28 @@ class UserFactory(SQLAlchemyModelFactory):
     password_hash = factory.LazyFunction(_password_hash)
     cert_no = factory.Sequence(lambda n: f"渝交执{n:06d}")
     cert_expires_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
+
+
+def photo_bytes(fmt: str = "JPEG", *, size=(64, 48), secret: str = "SECRET-AUTHOR") -> bytes:
+    """A real picture carrying EXIF author/description and a GPS position (JPEG/WebP) or a
+    text chunk (PNG), to prove that copies lose them."""
+    import io as _io
+
+    from PIL import Image as _Image
+    from PIL import PngImagePlugin
+
+    image = _Image.new("RGB", size, (200, 30, 30))
+    out = _io.BytesIO()
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Author", secret)
+        image.save(out, format="PNG", pnginfo=info)
+        return out.getvalue()
+    exif = _Image.Exif()
+    exif[0x013B] = secret  # Artist
+    exif[0x010E] = secret  # ImageDescription
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (29.0, 33.0, 36.0)
+    gps[3], gps[4] = "E", (106.0, 33.0, 0.0)
+    image.save(out, format=fmt, exif=exif.tobytes())
+    return out.getvalue()

@@ -19,9 +19,9 @@ from enforcement.tips.models import Tip, TipMessage, TipPhoto, TipStatus
 from extensions import db as _db
 from extensions import limiter
 from tests.conftest import csrf_token, make_app
-from tests.factories import UserFactory
+from tests.factories import UserFactory, photo_bytes
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
+JPEG = photo_bytes()
 CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}$")
 
 
@@ -163,7 +163,9 @@ def test_control_characters_are_stripped_from_stored_text(db, city):
 def _file_count(app) -> int:
     import os
 
-    return sum(len(f) for _r, _d, f in os.walk(os.path.join(app.config["STORAGE_PATH"], "tips")))
+    root = app.config["STORAGE_PATH"]
+    return sum(len(f) for area in ("tips", "tips-originals")
+               for _r, _d, f in os.walk(os.path.join(root, area)))
 
 
 def test_public_form_refuses_html_disguised_as_photo(client, city, app):
@@ -447,14 +449,17 @@ def test_hotline_entry_page(client, city, login_as):
     assert tip.channel.value == "hotline_12328" and tip.created_by_id is not None
 
 
-def test_photo_is_for_tip_reviewers_only(client, city, login_as):
+def test_photo_copy_for_readers_original_for_tip_reviewers_only(client, city, login_as):
     token = csrf_token(client, "/tips/new")
     client.post("/tips/new", data=_form(token, photos=(io.BytesIO(JPEG), "a.jpg")),
                 content_type="multipart/form-data")
     photo = _db.session.scalar(select(TipPhoto).order_by(TipPhoto.id.desc()))
     login_as(Role.unit_leader, "north")
-    assert client.get(f"/tips/photos/{photo.id}").status_code == 403
+    copy = client.get(f"/tips/photos/{photo.id}")
+    assert copy.status_code == 200 and b"SECRET-AUTHOR" not in copy.data
+    copy.close()
+    assert client.get(f"/tips/photos/{photo.id}/original").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/tips")})
     login_as(Role.tip_reviewer, "north")
-    response = client.get(f"/tips/photos/{photo.id}")
+    response = client.get(f"/tips/photos/{photo.id}/original")
     assert response.status_code == 200 and response.data == JPEG

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core import crypto
 from core.audit import AuditLog
+from core.errors import ForbiddenError
 from core.roles import Role
 from enforcement.tips import services
 from enforcement.tips.models import Tip
@@ -80,7 +81,7 @@ def test_other_roles_cannot_reveal(client, login_as, named_tip, role):
     response = client.post(f"/tips/{tip.id}/reveal", data={"csrf_token": token})
     assert response.status_code == 403
     assert _identity_reads(tip) == 0
-    with pytest.raises(PermissionError):
+    with pytest.raises(ForbiddenError):
         services.reveal_identity(tip, UserFactory(role=role, unit=tip.unit))
 
 

@@ -49,8 +49,8 @@ class TipForm(FlaskForm):
     plates = StringField(_l("Plate number(s), separated by commas"),
                          render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     description = TextAreaField(_l("Description"), render_kw={"rows": 5, "maxlength": 2000})
-    photos = MultipleFileField(_l("Photos or videos"),
-                               render_kw={"accept": "image/*,video/*"})
+    photos = MultipleFileField(_l("Photos (JPEG, PNG or WebP)"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
     name = StringField(_l("Your name (optional)"), render_kw={"autocomplete": "name"})
     phone = StringField(_l("Your phone (optional)"), render_kw={"autocomplete": "tel"})
     wants_reward = BooleanField(_l("I would like a reward if the tip is true (needs name and "

@@ -83,6 +83,8 @@ class Tip(db.Model):
     identity_salt: Mapped[str] = mapped_column(String(32))
     name_enc: Mapped[Optional[str]] = mapped_column(Text)
     phone_enc: Mapped[Optional[str]] = mapped_column(Text)
+    # Keyed hash of the phone: finds the same informant across tips (yearly cap, staff check).
+    phone_index: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     wants_reward: Mapped[bool] = mapped_column(default=False)
     verdict: Mapped[Optional[TipVerdict]] = mapped_column(str_enum(TipVerdict))
     verdict_reason: Mapped[Optional[str]] = mapped_column(Text)
@@ -134,7 +136,8 @@ class TipPlate(db.Model):
 
 
 class TipPhoto(db.Model):
-    """An uploaded file, stored as received; shown to tip reviewers only."""
+    """An uploaded photo: the original kept encrypted for tip reviewers (``original_name``), and
+    the copy everyone else sees, re-encoded without EXIF/GPS/author metadata (``stored_name``)."""
 
     __tablename__ = "tip_photos"
     __scope_parent__ = "tip"
@@ -146,6 +149,9 @@ class TipPhoto(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     mime: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    original_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    original_mime: Mapped[Optional[str]] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="photos")

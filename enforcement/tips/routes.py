@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import queries as core_queries
-from core import storage
+from core import audit, storage
 from core.base import local_today
 from core.errors import DomainError
 from core.exports import xlsx_response
@@ -26,7 +26,7 @@ from core.models import Unit
 from core.permissions import current_actor, guard
 from core.roles import Role
 from enforcement.cases.models import Case
-from enforcement.tips import queries, services
+from enforcement.tips import photos, queries, reward_routes, services
 from enforcement.tips.forms import (
     CHANNEL_LABELS,
     STATUS_LABELS,
@@ -111,7 +111,8 @@ def _detail(tip: Tip, status: int = 200, identity: dict | None = None, **forms):
         message=forms.get("message") or MessageForm(formdata=None),
         merge=forms.get("merge") or MergeForm(formdata=None),
         can_handle=actor.role in HANDLERS, can_assign=actor.role in ASSIGNERS,
-        is_reviewer=actor.role in REVIEWERS), status)
+        is_reviewer=actor.role in REVIEWERS, **reward_routes.tip_panel(tip, actor, **forms)),
+        status)
     return no_store(response)
 
 
@@ -208,9 +209,10 @@ def merge_tip(tip: Tip):
 
 
 @bp.route("/<int:id>/reveal", methods=["POST"])
-@guard(REVIEWERS, model=Tip, write=True)
+@guard(REVIEWERS + reward_routes.REQUESTERS, model=Tip, write=True)
 def reveal_tip_identity(tip: Tip):
-    """Show the informant's name and phone once, in this response only; the read is audited."""
+    """Show the informant's name and phone once, in this response only; the read is audited.
+    Tip reviewers may; others only with a request the city office granted (``custody``)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     identity = services.reveal_identity(tip, current_actor())
@@ -219,13 +221,29 @@ def reveal_tip_identity(tip: Tip):
 
 
 @bp.route("/photos/<int:id>")
-@guard(REVIEWERS, model=TipPhoto)
+@guard(READERS, model=TipPhoto)
 def show_tip_photo(tipphoto: TipPhoto):
-    """An uploaded file as received, for tip reviewers only."""
-    path = storage.path_of("tips", tipphoto.stored_name)
-    response = send_file(path, mimetype=tipphoto.mime,
-                         as_attachment=not tipphoto.mime.startswith("image/"),
+    """The copy of an uploaded photo, re-encoded without EXIF/GPS/author metadata."""
+    path = storage.path_of(photos.COPIES, tipphoto.stored_name)
+    response = send_file(path, mimetype=tipphoto.mime, as_attachment=False,
                          download_name=f"tip-{tipphoto.tip_id}-{tipphoto.id}")
+    return no_store(response)
+
+
+@bp.route("/photos/<int:id>/original")
+@guard(REVIEWERS, model=TipPhoto)
+def show_tip_photo_original(tipphoto: TipPhoto):
+    """The original as received (with its metadata), decrypted for a tip reviewer; audited."""
+    if not tipphoto.original_name:
+        abort(404)
+    data = photos.read_original(tipphoto)
+    audit.record("tip.photo_original_read", actor=current_actor(), object_type="tip",
+                 object_id=tipphoto.tip_id, unit_id=tipphoto.tip.unit_id,
+                 detail={"photo": tipphoto.id})
+    db.session.commit()
+    response = make_response(data)
+    response.headers["Content-Type"] = tipphoto.original_mime or "application/octet-stream"
+    response.headers["Content-Disposition"] = "attachment; filename=original"
     return no_store(response)
 
 

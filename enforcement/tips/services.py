@@ -20,6 +20,7 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from core import audit, crypto, geo, identity, plates, scoping, settings, storage
+from enforcement.tips import photos
 from core.base import local_today, utcnow
 from core.errors import ConflictError, DomainError
 from core.models import Unit
@@ -43,7 +44,7 @@ settings.define("tips.conclude_days", 15, "days to conclude a tip after acceptin
 settings.define("tips.reply_days", 5, "days to tell the informant after the verdict", minimum=1)
 settings.define("tips.duplicate_window_days", 7, "tips this many days apart may be duplicates")
 settings.define("tips.duplicate_radius_m", 300, "tips this close together may be duplicates")
-settings.define("tips.max_upload_mb", 10, "largest photo or video of a tip in megabytes",
+settings.define("tips.max_upload_mb", 10, "largest photo of a tip in megabytes",
                 minimum=1)
 settings.define("tips.max_photos", 6, "files one tip may carry", minimum=0)
 
@@ -124,6 +125,11 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def phone_index(phone: str) -> str:
+    """The blind index of a (validated) phone number: equal phones, equal index."""
+    return crypto.blind_index(phone, purpose="phone")
 
 
 def _identity_context(tip: Tip, what: str) -> str:
@@ -220,15 +226,15 @@ def _validate(data: TipInput, *, channel: TipChannel, now: dt.datetime) -> dict:
     return out
 
 
-def _save_photos(photos: list[PhotoUpload]) -> list[storage.StoredFile]:
+def _save_photos(uploads: list[PhotoUpload]) -> list[photos.SavedPhoto]:
     max_bytes = settings.get("tips.max_upload_mb") * 1024 * 1024
-    saved: list[storage.StoredFile] = []
+    saved: list[photos.SavedPhoto] = []
     try:
-        for photo in photos:
-            saved.append(storage.save_upload("tips", photo.stream, max_bytes=max_bytes))
+        for upload in uploads:
+            saved.append(photos.save_photo(upload.stream, max_bytes=max_bytes))
     except storage.UploadError as exc:
-        for stored in saved:
-            storage.remove("tips", stored.stored_name)
+        for item in saved:
+            photos.remove(item)
         raise TipInputError(exc.message, field="photos") from None
     return saved
 
@@ -269,8 +275,11 @@ def submit_tip(data: TipInput, *, channel: TipChannel | str, actor=None) -> tupl
     if clean["phone"]:
         tip.phone_enc = crypto.encrypt_text(clean["phone"],
                                             context=_identity_context(tip, "phone"))
+        tip.phone_index = phone_index(clean["phone"])
     tip.plates = [TipPlate(plate=p) for p in clean["plates"]]
-    tip.photos = [TipPhoto(stored_name=s.stored_name, sha256=s.sha256, size=s.size, mime=s.mime)
+    tip.photos = [TipPhoto(stored_name=s.copy.stored_name, sha256=s.copy.sha256, size=s.copy.size,
+                           mime=s.copy.mime, original_name=s.original_name,
+                           original_sha256=s.original_sha256, original_mime=s.original_mime)
                   for s in stored]
     db.session.add(tip)
     db.session.flush()
@@ -418,17 +427,20 @@ def close(tip: Tip, actor) -> Tip:
 
 
 def reveal_identity(tip: Tip, actor) -> dict:
-    """The informant's name and phone, for tip reviewers only; every read is audited."""
-    if actor is None or actor.role is not Role.tip_reviewer:
-        raise PermissionError("only tip reviewers may read an informant's identity")
+    """The informant's name and phone for a tip reviewer (see ``custody`` for everyone else)."""
+    from enforcement.tips import custody
+
+    return custody.reveal(tip, actor)
+
+
+def decrypt_identity(tip: Tip) -> dict:
+    """Decrypt name and phone; callers decide who may and audit the read (``custody``)."""
     out = {"name": None, "phone": None}
     if tip.name_enc:
         out["name"] = crypto.decrypt_text(tip.name_enc, context=_identity_context(tip, "name"))
     if tip.phone_enc:
         out["phone"] = crypto.decrypt_text(tip.phone_enc,
                                            context=_identity_context(tip, "phone"))
-    audit.record("tip.identity_read", actor=actor, object_type="tip", object_id=tip.id,
-                 unit_id=tip.unit_id)
     return out
 
 

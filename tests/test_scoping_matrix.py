@@ -5,6 +5,8 @@ a guarded route whose model has no in/out-of-scope sample fails the matrix with 
 """
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from core import security
@@ -12,7 +14,7 @@ from core.models import Unit, User
 from core.permissions import access_of
 from core.roles import CITYWIDE, READ_ONLY, Role
 from extensions import db
-from tests.factories import UserFactory
+from tests.factories import UserFactory, photo_bytes
 
 SKIP_ENDPOINTS = {"static"}
 # Sample values for URL arguments that are not the guarded object.
@@ -60,7 +62,7 @@ def _case_with_files(tree, unit_key):
 
 def _tip_with_photo(tree, unit_key):
     """A hotline tip held by the unit, with one photo."""
-    from core import storage
+    from enforcement.tips import photos
     from enforcement.tips import services as tip_services
     from enforcement.tips.models import TipPhoto
 
@@ -70,11 +72,29 @@ def _tip_with_photo(tree, unit_key):
         address="重庆北站", plates=[f"渝A{reviewer.id:05d}"]), channel="hotline_12328",
         actor=reviewer)
     tip.unit_id = tree[unit_key].id
-    photo = storage.save_bytes("tips", b"\xff\xd8\xff\xe0 test", "image/jpeg")
-    tip.photos.append(TipPhoto(stored_name=photo.stored_name, sha256=photo.sha256,
-                               size=photo.size, mime="image/jpeg"))
+    saved = photos.save_photo(io.BytesIO(photo_bytes()), max_bytes=1024 * 1024)
+    tip.photos.append(TipPhoto(stored_name=saved.copy.stored_name, sha256=saved.copy.sha256,
+                               size=saved.copy.size, mime=saved.copy.mime,
+                               original_name=saved.original_name,
+                               original_sha256=saved.original_sha256,
+                               original_mime=saved.original_mime))
     db.session.flush()
     return tip, tip.photos[0]
+
+
+def _reward_and_request(tip):
+    """A proposed reward and a pending identity request on the tip (rows written directly)."""
+    from enforcement.tips.reward_models import IdentityRequest, Reward, RewardTier
+
+    proposer = UserFactory(role=Role.tip_reviewer, unit=tip.unit)
+    asker = UserFactory(role=Role.unit_leader, unit=tip.unit)
+    reward = Reward(tip_id=tip.id, unit_id=tip.unit_id, funding_unit_id=tip.unit_id, year=2026,
+                    tier=RewardTier.case_registered, amount=500, reason="属实",
+                    proposed_by_id=proposer.id)
+    request = IdentityRequest(tip_id=tip.id, requested_by_id=asker.id, reason="需要核实身份信息")
+    db.session.add_all([reward, request])
+    db.session.flush()
+    return reward, request
 
 
 def _samples(tree):
@@ -82,6 +102,7 @@ def _samples(tree):
     from enforcement.cases.models import Case, CaseDocument, Evidence
     from enforcement.people.models import Person, Vehicle
     from enforcement.tips.models import Tip, TipPhoto
+    from enforcement.tips.reward_models import IdentityRequest, Reward
     from enforcement.violations.models import ViolationType
 
     inside = UserFactory(role=Role.officer, unit=tree["north_street"])
@@ -90,13 +111,16 @@ def _samples(tree):
     case_out, evidence_out, doc_out = _case_with_files(tree, "centre_team")
     tip_in, tip_photo_in = _tip_with_photo(tree, "north_team")
     tip_out, tip_photo_out = _tip_with_photo(tree, "centre_team")
+    reward_in, request_in = _reward_and_request(tip_in)
+    reward_out, request_out = _reward_and_request(tip_out)
     return {Unit: (tree["north_street"], tree["centre"]), User: (inside, outside),
             Case: (case_in, case_out), Evidence: (evidence_in, evidence_out),
             CaseDocument: (doc_in, doc_out),
             Vehicle: (case_in.vehicles[0].vehicle, case_out.vehicles[0].vehicle),
             Person: (case_in.parties[0].person, case_out.parties[0].person),
             Tip: (tip_in, tip_out), TipPhoto: (tip_photo_in, tip_photo_out),
-            ViolationType: (case_in.violation_type, None)}  # shared: no outside
+            ViolationType: (case_in.violation_type, None),  # shared: no outside
+            Reward: (reward_in, reward_out), IdentityRequest: (request_in, request_out)}
 
 
 def _url(rule, access, obj):
@@ -126,6 +150,11 @@ def _call(client, method, url):
                                json={} if url.startswith("/api/") else None)
     response.close()  # file downloads keep their file open until closed
     return response
+
+
+# Routes where a rule beyond the role may still refuse (403): a non-reviewer reads an
+# informant's identity only with a request the city office granted.
+RULE_FORBIDS = {"/tips/<int:id>/reveal": {403}}
 
 
 @pytest.fixture
@@ -159,7 +188,7 @@ def test_role_scope_matrix(app, client, tree, db, role, no_csrf):
             elif scope == "out" and role not in CITYWIDE:
                 expected = {404}
             else:
-                expected = {200, 201, 302, 400, 409, 422}
+                expected = {200, 201, 302, 400, 409, 422} | RULE_FORBIDS.get(rule.rule, set())
             if status not in expected:
                 problems.append(f"{method} {url} as {role.value} ({scope}): {status}, "
                                 f"expected {sorted(expected)}")

@@ -210,3 +210,12 @@ def login_as(client, tree):
         return user
 
     return _login
+
+
+@pytest.fixture
+def english(db):
+    """Messages in English inside the test's app context (for ``match=`` on service errors)."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

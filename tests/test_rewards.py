@@ -23,6 +23,8 @@ from tests.factories import UserFactory
 
 PHONE = "13912345678"
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def verified_tip(tree, unit="north_team", *, phone=PHONE, name="李四", decided=False,
                  verdict="verified"):

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.permissions import public
 from enforcement.tips import services
 from enforcement.tips.forms import STATUS_LABELS, ReplyForm, StatusForm, TipForm
+from enforcement.tips.reward_forms import ContestForm
 from enforcement.tips.models import TipChannel, TipStatus
 from extensions import db, limiter
 
@@ -99,13 +100,17 @@ def new_tip():
         "tips/tip_form.html", form=form, map_config=map_config()), status))
 
 
-def _status_page(tip, code: str, reply: ReplyForm | None = None, status: int = 200):
+def _status_page(tip, code: str, reply: ReplyForm | None = None, status: int = 200,
+                 contest: ContestForm | None = None):
+    from enforcement.tips import rewards
+
     info = services.public_status(tip)
     reply = reply or ReplyForm(formdata=None, code=code)
     messages = [m for m in tip.messages]
     return no_store(make_response(render_template(
         "tips/tip_status.html", info=info, label=STATUS_LABELS[TipStatus(info["status"])],
-        messages=messages, reply=reply, form=None), status))
+        messages=messages, reply=reply, form=None, reward=rewards.public_reward(tip),
+        contest=contest or ContestForm(formdata=None, code=code)), status))
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -145,6 +150,30 @@ def reply_to_tip():
         return _status_page(tip, reply.code.data, reply, 422)
     db.session.commit()
     return _status_page(tip, reply.code.data)
+
+
+@bp.route("/status/contest", methods=["POST"])
+@public
+@limited
+def contest_reward():
+    """The informant contests the reward decision within the period (receipt code in the form)."""
+    from enforcement.tips import rewards
+
+    form = ContestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    tip = services.find_by_receipt(form.code.data)
+    info = rewards.public_reward(tip) if tip is not None else None
+    if info is None:
+        abort(404)
+    try:
+        rewards.contest(info["reward"], form.body.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        place_errors(form, exc)
+        return _status_page(tip, form.code.data, status=exc.status, contest=form)
+    db.session.commit()
+    return _status_page(tip, form.code.data)
 
 
 def now_local() -> dt.datetime:

@@ -391,5 +391,20 @@ def expire_unclaimed(today: Optional[dt.date] = None) -> int:
     return result.rowcount
 
 
+def public_reward(tip: Tip) -> Optional[dict]:
+    """What the informant's status page may say about the reward of this tip (as a payee)."""
+    reward = db.session.scalar(select(Reward).join(RewardShare, RewardShare.reward_id == Reward.id)
+                               .where(RewardShare.tip_id == tip.id)
+                               .order_by(Reward.id.desc()).limit(1))
+    if reward is None or reward.status is RewardStatus.proposed:
+        return None
+    share = next(s.amount for s in reward.shares if s.tip_id == tip.id)
+    can_contest = (reward.contest_due_on is not None and reward.contested_at is None
+                   and local_today() <= reward.contest_due_on)
+    return {"reward": reward, "status": reward.status.value, "amount": share,
+            "claim_due_on": reward.claim_due_on, "can_contest": can_contest,
+            "contest_due_on": reward.contest_due_on}
+
+
 def visible_rewards(actor):
     return scoping.scoped(select(Reward), actor, Reward.unit_id)

@@ -6,7 +6,8 @@ def init_app(app) -> None:
     """Register the public pages, the staff pages and the public API of tips."""
     from core.api import api
     from enforcement.tips import api as tips_api
-    from core import jobs
+    from core import demo, jobs
+    from enforcement.tips import demo as tips_demo
     from enforcement.tips import public, reward_models, reward_routes, rewards, routes  # noqa: F401
 
     app.register_blueprint(public.bp)
@@ -16,3 +17,4 @@ def init_app(app) -> None:
     jobs.register(jobs.JobDef("expire_unclaimed_rewards", rewards.expire_unclaimed, "cron",
                               {"hour": 1, "minute": 20},
                               "approved rewards past their claim period expire"))
+    demo.register_step("tips", lambda seed: tips_demo.load_tips(seed))

@@ -386,3 +386,30 @@ def test_officer_logs_a_case_on_a_phone_and_registers_it(phone, live_server):
     assert page.locator("h1 [data-status]").get_attribute("data-status") == "registered"
     assert page.locator("[data-clock=decision]").count() == 1
     watch.check()
+
+
+def test_informant_files_a_tip_on_a_phone_by_tapping_the_map(phone, live_server):
+    """The public form on a phone: tap the place on the map, send, get the receipt code, and
+    follow the tip with it."""
+    page, watch = phone
+    page.goto("/tips/new")
+    page.fill("input[name=what]", "黑车拉客")
+    page.fill("input[name=address]", "重庆北站北广场")
+    page.fill("input[name=plates]", "渝a·12345")
+    page.fill("textarea[name=description]", "出站口有人以每人40元拉客去机场")
+    box = page.get_by_test_id("tip-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5)
+    lat, lng = float(page.input_value("#lat")), float(page.input_value("#lng"))
+    assert 29.3 < lat < 29.8 and 106.3 < lng < 106.8  # near the configured centre
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    page.get_by_test_id("send-tip").click()
+    page.wait_for_load_state()
+    errors = page.locator(".invalid-feedback").all_inner_texts()
+    assert not errors, errors
+    code = page.get_by_test_id("receipt-code").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", code)
+    page.goto("/tips/status")
+    page.fill("input[name=code]", code.lower())
+    page.get_by_test_id("check-status").click()
+    expect(page.get_by_test_id("tip-status")).to_have_attribute("data-status", "received")
+    watch.check()

@@ -126,3 +126,28 @@ def test_no_client_address_stored(client, tree):
             text = " ".join(str(v) for v in row.values())
             assert "203.0.113.77" not in text and "SecretBrowser" not in text
     assert _db.session.scalar(select(Tip).order_by(Tip.id.desc())).created_by_id is None
+
+
+def test_access_log_carries_no_address_agent_or_receipt_code():
+    """The gunicorn access log line of a status look-up, formatted as in production."""
+    import datetime as _dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from core.gunicorn_logging import PrivateAccessLogger
+
+    logger = PrivateAccessLogger(Config())
+    environ = {"REMOTE_ADDR": "203.0.113.7", "REQUEST_METHOD": "GET",
+               "RAW_URI": "/api/v1/tips/status/ABCD-EFGH-JKMN", "PATH_INFO":
+               "/api/v1/tips/status/ABCD-EFGH-JKMN", "QUERY_STRING": "",
+               "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_USER_AGENT": "Mozilla/5.0 informant-phone"}
+    req = SimpleNamespace(headers=[("USER-AGENT", "Mozilla/5.0 informant-phone"),
+                                   ("X-FORWARDED-FOR", "198.51.100.9")])
+    resp = SimpleNamespace(status="200 OK", sent=12, headers=[],
+                           response_length=12)
+    atoms = logger.atoms(resp, req, environ, _dt.timedelta(milliseconds=5))
+    line = logger.cfg.access_log_format % atoms
+    assert "203.0.113.7" not in line and "informant-phone" not in line
+    assert "198.51.100.9" not in str(atoms) and "ABCD-EFGH-JKMN" not in line
+    assert "/api/v1/tips/status/[redacted]" in line

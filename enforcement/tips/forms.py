@@ -5,6 +5,9 @@ input, so the page and the API give the same answers.
 """
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -36,11 +39,18 @@ CHANNEL_LABELS = {TipChannel.web: _l("Web form"), TipChannel.hotline_12328: _l("
                   TipChannel.transfer: _l("Transferred")}
 
 
+def _now_local() -> dt.datetime:
+    """Most informants report what they see now: the form starts at the current minute."""
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, second=0,
+                                                               microsecond=0)
+
+
 class TipForm(FlaskForm):
     what = StringField(_l("What happened (in a few words)"),
                        render_kw={"placeholder": _l("e.g. unlicensed taxi touting at the station"),
                                   "maxlength": 200})
-    occurred_at = DateTimeLocalField(_l("When"), validators=[InputRequired()])
+    occurred_at = DateTimeLocalField(_l("When"), validators=[InputRequired()],
+                                     default=_now_local)
     address = StringField(_l("Where (address or landmark)"), render_kw={"maxlength": 200})
     lat = FloatField(_l("Latitude"), validators=[Optional()],
                      render_kw={"inputmode": "decimal", "autocomplete": "off"})

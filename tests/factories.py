@@ -56,7 +56,7 @@ class UserFactory(SQLAlchemyModelFactory):
     cert_expires_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=365))
 
 
-def photo_bytes(fmt: str = "JPEG", *, size=(64, 48), secret: str = "SECRET-AUTHOR") -> bytes:
+def photo_bytes(fmt: str = "JPEG", *, size=(64, 48), marker: str = "SECRET-AUTHOR") -> bytes:
     """A real picture carrying EXIF author/description and a GPS position (JPEG/WebP) or a
     text chunk (PNG), to prove that copies lose them."""
     import io as _io
@@ -68,12 +68,12 @@ def photo_bytes(fmt: str = "JPEG", *, size=(64, 48), secret: str = "SECRET-AUTHO
     out = _io.BytesIO()
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
-        info.add_text("Author", secret)
+        info.add_text("Author", marker)
         image.save(out, format="PNG", pnginfo=info)
         return out.getvalue()
     exif = _Image.Exif()
-    exif[0x013B] = secret  # Artist
-    exif[0x010E] = secret  # ImageDescription
+    exif[0x013B] = marker  # Artist
+    exif[0x010E] = marker  # ImageDescription
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2] = "N", (29.0, 33.0, 36.0)
     gps[3], gps[4] = "E", (106.0, 33.0, 0.0)

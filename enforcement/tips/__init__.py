@@ -4,9 +4,9 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register the public pages, the staff pages and the public API of tips."""
+    from core import demo, jobs
     from core.api import api
     from enforcement.tips import api as tips_api
-    from core import demo, jobs
     from enforcement.tips import demo as tips_demo
     from enforcement.tips import public, reward_models, reward_routes, rewards, routes  # noqa: F401
 

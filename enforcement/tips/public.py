@@ -17,8 +17,8 @@ from core.errors import DomainError
 from core.permissions import public
 from enforcement.tips import services
 from enforcement.tips.forms import STATUS_LABELS, ReplyForm, StatusForm, TipForm
-from enforcement.tips.reward_forms import ContestForm
 from enforcement.tips.models import TipChannel, TipStatus
+from enforcement.tips.reward_forms import ContestForm
 from extensions import db, limiter
 
 bp = Blueprint("tips_public", __name__, url_prefix="/tips")

@@ -8,8 +8,9 @@ a conditional UPDATE, so simultaneous requests produce one approval and one paym
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
-from typing import Iterable, Optional
+from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update

@@ -17,8 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import queries as core_queries
 from core import audit, storage
+from core import queries as core_queries
 from core.base import local_today
 from core.errors import DomainError
 from core.exports import xlsx_response

@@ -20,12 +20,12 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from core import audit, crypto, geo, identity, plates, scoping, settings, storage
-from enforcement.tips import photos
 from core.base import local_today, utcnow
 from core.errors import ConflictError, DomainError
 from core.models import Unit
 from core.roles import Role
 from enforcement import deadlines
+from enforcement.tips import photos
 from enforcement.tips.models import (
     REWARDABLE,
     Tip,

@@ -102,7 +102,7 @@ def test_full_flow_propose_approve_pay_against_budget(db, tree, budget):
     line = budgets.budget_lines(_leader(tree), local_today().year)[0]
     assert (line.paid, line.approved, line.remaining) == (500, 0, 1500)
     actions = _db.session.scalars(select(AuditLog.action).where(
-        AuditLog.object_type == "reward", AuditLog.object_id == reward.id)).all()
+        AuditLog.object_type == "reward", AuditLog.object_id == str(reward.id))).all()
     assert actions == ["reward.propose", "reward.approve", "reward.pay"]
     assert "claim_hint" in services.public_status(tip)
 
@@ -335,7 +335,7 @@ def test_twenty_simultaneous_requests_make_exactly_one_change(fresh_app, step):
         assert reward.status is (RewardStatus.approved if step == "approve"
                                  else RewardStatus.paid)
         audited = _db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == f"reward.{step}", AuditLog.object_id == reward_id))
+            AuditLog.action == f"reward.{step}", AuditLog.object_id == str(reward.id)))
         assert audited == 1
         if step == "pay":
             assert budgets.budget_lines(_db.session.get(type(reward.proposed_by), finance[0]),

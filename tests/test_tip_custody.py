@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("english")
 
 def _reads(tip, purpose=None):
     rows = _db.session.scalars(select(AuditLog).where(AuditLog.action == "tip.identity_read",
-                                                      AuditLog.object_id == tip.id)).all()
+                                                      AuditLog.object_id == str(tip.id))).all()
     return [r for r in rows if purpose is None or json.loads(r.detail or "{}").get("purpose") == purpose]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -29,7 +30,7 @@ _cache: dict = {"key": None, "plates": []}
 def _active_plates() -> list[str]:
     """Distinct plates of active entries; cached per database and event count."""
     version = db.session.scalar(select(func.max(EntryEvent.id)))
-    key = (str(db.engine.url), version)
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], version)
     with _cache_lock:
         if _cache["key"] == key:
             return _cache["plates"]

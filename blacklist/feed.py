@@ -143,9 +143,11 @@ class SyncError(RuntimeError):
     pass
 
 
-def sync(base_url: str, token: str, *, fetch: Fetch = http_fetch, max_pages: int = 10_000) -> dict:
+def sync(base_url: str, token: str, *, fetch: Optional[Fetch] = None,
+         max_pages: int = 10_000) -> dict:
     """Pull the changes of the instance at ``base_url`` since the stored cursor and apply them;
     a cursor that has become too old (410) starts again from the beginning."""
+    fetch = fetch or http_fetch
     base_url = base_url.rstrip("/")
     source = db.session.scalar(select(SyncSource).where(SyncSource.url == base_url))
     if source is None:

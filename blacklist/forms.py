@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     FloatField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -49,9 +50,9 @@ STEPS = {
 
 
 class NominationForm(FlaskForm):
-    list_kind = SelectField(_l("List"), choices=[(k.value, v) for k, v in LIST_LABELS.items()])
+    list_kind = SelectField(_l("List"), choices=[SelectChoice(k.value, v) for k, v in LIST_LABELS.items()])
     subject_kind = SelectField(_l("Subject"),
-                               choices=[(k.value, v) for k, v in SUBJECT_LABELS.items()])
+                               choices=[SelectChoice(k.value, v) for k, v in SUBJECT_LABELS.items()])
     plate = StringField(_l("Plate number"), validators=[Length(max=40)],
                         render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     plate_colour = StringField(_l("Plate colour"), validators=[Length(max=16)])
@@ -79,8 +80,9 @@ class ObjectionForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("rejected", _l("Reject the objection")),
-                                                    ("upheld", _l("Uphold the objection"))])
+    decision = SelectField(_l("Decision"), choices=[
+        SelectChoice("rejected", _l("Reject the objection")),
+        SelectChoice("upheld", _l("Uphold the objection"))])
     reason = TextAreaField(_l("Reasons"), validators=[Length(max=2000)])
 
 

@@ -1,51 +1,59 @@
 """Plate and ID-number checks: messy input in, the listed entries and near matches out.
 
-The exact match uses the index on the normalised plate. Near matches (one character off, domain
-§3.5) are found with rapidfuzz over an in-process list of the active plates, rebuilt only when
-the event table has grown (one indexed ``max(id)`` per check tells).
+Both the exact match and the near matches use the index on the normalised plate: the plates one
+character off (substitution, insertion or deletion, within the characters plates use, domain §3.5)
+are generated in Python — a few hundred strings — and looked up with one ``IN`` query, so a check
+stays around a millisecond with 50,000 entries and needs no cache that could go stale.
 """
 from __future__ import annotations
 
-import threading
 from typing import Optional
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import select
 
 from blacklist import queries
-from blacklist.models import ACTIVE, BlacklistEntry, EntryEvent
+from blacklist.models import ACTIVE, BlacklistEntry
 from core import identity, plates, settings
 from core.errors import DomainError
 from extensions import db
 
 settings.define("blacklist.check_max_chars", 40, "longest input a plate or ID check accepts",
                 minimum=1)
-settings.define("blacklist.near_match_limit", 10, "near matches a check reports", minimum=0)
+settings.define("blacklist.check_near_match_limit", 10, "near matches a check reports",
+                minimum=0)
 
-_cache_lock = threading.Lock()
-_cache: dict = {"key": None, "plates": []}
-
-
-def _active_plates() -> list[str]:
-    """Distinct plates of active entries; cached per database and event count."""
-    version = db.session.scalar(select(func.max(EntryEvent.id)))
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], version)
-    with _cache_lock:
-        if _cache["key"] == key:
-            return _cache["plates"]
-    found = sorted(set(db.session.scalars(select(BlacklistEntry.plate).where(
-        BlacklistEntry.status.in_(ACTIVE), BlacklistEntry.plate.is_not(None)))))
-    with _cache_lock:
-        _cache.update(key=key, plates=found)
-    return found
+_FIRST = sorted(plates.PROVINCES | {plates.EMBASSY_CHAR})
+_SECOND = sorted(plates.AUTHORITY_LETTERS | set("0123456789"))
+_REST = sorted(plates.SERIAL_CHARS | set(plates.SUFFIX_KINDS))
 
 
-def clean_input(raw: Optional[str], field: str) -> str:
+def _alphabet(position: int) -> list[str]:
+    return _FIRST if position == 0 else _SECOND if position == 1 else _REST
+
+
+def one_off_variants(plate: str) -> set[str]:
+    """Every string one substitution, insertion or deletion away from ``plate`` using only the
+    characters a plate may have at that position (pure)."""
+    out: set[str] = set()
+    for i in range(len(plate)):
+        out.add(plate[:i] + plate[i + 1:])
+        for ch in _alphabet(i):
+            out.add(plate[:i] + ch + plate[i + 1:])
+    for i in range(len(plate) + 1):
+        for ch in _alphabet(i):
+            out.add(plate[:i] + ch + plate[i:])
+    out.discard(plate)
+    return {v for v in out if v and Levenshtein.distance(v, plate) == 1}
+
+
+def clean_input(raw: Optional[str], field: str, cfg: Optional[dict] = None) -> str:
+    cfg = cfg or settings.get_many("blacklist.check")
     text = raw or ""
     if not text.strip():
         raise DomainError(_l("Enter a plate number or an ID number."), field=field)
-    if len(text) > settings.get("blacklist.check_max_chars"):
+    if len(text) > cfg["_max_chars"]:
         raise DomainError(_l("The input is too long."), field=field)
     return text
 
@@ -63,20 +71,19 @@ def entry_brief(entry: BlacklistEntry) -> dict:
 
 def check_plate(actor, raw: Optional[str]) -> dict:
     """``{"query", "listed", "entries", "near_matches"}`` for a typed plate."""
-    plate = plates.normalise_plate(clean_input(raw, "plate"))
+    cfg = settings.get_many("blacklist.check")  # one query for both settings
+    plate = plates.normalise_plate(clean_input(raw, "plate", cfg))
     if not plate:
         raise DomainError(_l("Enter a plate number."), field="plate")
     entries = db.session.scalars(queries.active_by_plate(actor, plate)).all()
-    near = plates.near_matches(plate, _active_plates(),
-                               limit=settings.get("blacklist.near_match_limit"))
-    visible = []
-    if near:
-        visible_plates = set(db.session.scalars(
-            select(BlacklistEntry.plate).where(BlacklistEntry.plate.in_(near),
-                                               BlacklistEntry.status.in_(ACTIVE),
-                                               queries.entry_visible(actor))))
-        visible = [p for p in near if p in visible_plates]
-    return {"query": plate, "listed": bool(entries), "entries": entries, "near_matches": visible}
+    limit = cfg["_near_match_limit"]
+    near: list[str] = []
+    if limit and len(plate) <= 12:
+        found = set(db.session.scalars(select(BlacklistEntry.plate).where(
+            BlacklistEntry.plate.in_(sorted(one_off_variants(plate))),
+            BlacklistEntry.status.in_(ACTIVE), queries.entry_visible(actor))))
+        near = sorted(found, key=lambda p: (len(p) != len(plate), p))[:limit]
+    return {"query": plate, "listed": bool(entries), "entries": entries, "near_matches": near}
 
 
 def check_id_number(actor, raw: Optional[str]) -> dict:
@@ -84,9 +91,3 @@ def check_id_number(actor, raw: Optional[str]) -> dict:
     id_no = identity.normalise_id_number(text)
     entries = db.session.scalars(queries.active_by_id_number(actor, id_no)).all()
     return {"query": id_no, "listed": bool(entries), "entries": entries, "near_matches": []}
-
-
-def forget_plates() -> None:
-    """Drop the cached plate list (an entry changed, or a transaction was rolled back)."""
-    with _cache_lock:
-        _cache.update(key=None, plates=[])

@@ -12,7 +12,6 @@ from typing import Optional
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from blacklist import check
 from blacklist.models import ACTIVE, BlacklistEntry, Sighting, SightingSource
 from core import plates
 from core.base import utcnow
@@ -75,13 +74,6 @@ def _new_plates(session: Session):
 
 
 def _after_flush(session: Session, _context) -> None:
-    touched = False
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, BlacklistEntry):
-            touched = True
-            break
-    if touched:
-        check.forget_plates()
     try:
         found = list(_new_plates(session))
     except Exception:  # noqa: BLE001 - monitoring must never break a case or a tip; logged
@@ -93,15 +85,10 @@ def _after_flush(session: Session, _context) -> None:
                             user_id=user_id, lat=lat, lng=lng, connection=session.connection())
 
 
-def _after_rollback(_session) -> None:
-    check.forget_plates()
-
-
 def install() -> None:
     """Register the session listeners once per process."""
     global _installed
     if _installed:
         return
     event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
     _installed = True

@@ -12,6 +12,7 @@ from typing import Optional
 from flask import current_app, has_request_context, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from blacklist import masking, queries, rules, services
 from blacklist.models import (
@@ -64,12 +65,7 @@ def publish_batch(*, actor, period: str, entry_ids: Optional[list[int]] = None,
             actor, BlacklistEntry.unit_id).order_by(BlacklistEntry.id)).all()
     if not entries:
         raise ConflictError(_l("Nothing is listed to publish."), field="period")
-    seq = db.session.scalar(select(func.count(PublicationBatch.id)).where(
-        PublicationBatch.unit_id == actor.unit_id, PublicationBatch.period == period)) + 1
-    batch = PublicationBatch(number=f"{actor.unit.code}-{period}-{seq:02d}", period=period,
-                             unit_id=actor.unit_id, published_by_id=actor.id,
-                             published_at=utcnow())
-    db.session.add(batch)
+    batch = _new_batch(actor, period)
     now = utcnow()
     for entry in entries:
         if entry.status is EntryStatus.listed:
@@ -80,6 +76,26 @@ def publish_batch(*, actor, period: str, entry_ids: Optional[list[int]] = None,
         batch.items.append(BatchItem(entry=entry, public=frozen(entry)))
     db.session.flush()
     return batch
+
+
+def _new_batch(actor, period: str) -> PublicationBatch:
+    """A batch with the next free number of the unit and period; a number taken by a concurrent
+    publication is skipped (the unique constraint decides, inside a savepoint)."""
+    seq = db.session.scalar(select(func.count(PublicationBatch.id)).where(
+        PublicationBatch.unit_id == actor.unit_id, PublicationBatch.period == period))
+    for _attempt in range(20):
+        seq += 1
+        batch = PublicationBatch(number=f"{actor.unit.code}-{period}-{seq:02d}", period=period,
+                                 unit_id=actor.unit_id, published_by_id=actor.id,
+                                 published_at=utcnow())
+        try:
+            with db.session.begin_nested():
+                db.session.add(batch)
+                db.session.flush()
+            return batch
+        except IntegrityError:
+            continue
+    raise ConflictError(_l("Another batch is being published; try again."), field="period")
 
 
 def frozen(entry: BlacklistEntry) -> dict:

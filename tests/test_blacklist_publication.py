@@ -20,8 +20,9 @@ from tests.blacklist_support import ID_NO, decided_case, listed_entry, published
 from tests.factories import UserFactory
 
 NAME, PHONE = "欧阳建国", "13812345678"
-ID_RE = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9X](?![0-9])")
-PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# digit runs inside hexadecimal ids (entry ids are random hex) are not personal data
+ID_RE = re.compile(r"(?<![0-9a-f])[1-9][0-9]{16}[0-9X](?![0-9a-f])")
+PHONE_RE = re.compile(r"(?<![0-9a-f])1[3-9][0-9]{9}(?![0-9a-f])")
 
 
 def person_entry(tree):
@@ -113,6 +114,10 @@ def _text(response) -> str:
     if response.mimetype == "application/pdf":
         reader = pypdf.PdfReader(io.BytesIO(response.get_data()))
         return "\n".join(page.extract_text() for page in reader.pages)
+    if response.is_json:  # compare the characters, not their \\u escapes
+        import json
+
+        return json.dumps(response.get_json(), ensure_ascii=False)
     return response.get_data(as_text=True)
 
 
@@ -154,3 +159,58 @@ def test_pdf_embeds_cjk_text(db, tree, client):
 
 def test_unknown_batch_is_404(db, tree, client):
     assert client.get("/blacklist/public/nope/pdf").status_code == 404
+
+
+def test_concurrent_publications_get_distinct_numbers(fresh_app):
+    """Two offices publish at once: both batches exist with different numbers, no error."""
+    import threading
+
+    from sqlalchemy import select
+
+    from blacklist.models import PublicationBatch
+    from core.models import Unit, UnitKind
+    from extensions import db
+    from tests.blacklist_support import listed_entry as make_listed
+
+    with fresh_app.app_context():
+        city = Unit(code="500000", name="重庆市", kind=UnitKind.city, path="/", depth=0)
+        db.session.add(city)
+        db.session.flush()
+        city.path = f"/{city.id}/"
+        north = Unit(code="500112", name="渝北区", kind=UnitKind.district, parent=city, depth=1)
+        team = Unit(code="500112-JT01", name="渝北执法支队", kind=UnitKind.department,
+                    department="transport", parent=north, depth=2)
+        db.session.add_all([north, team])
+        db.session.flush()
+        north.path, team.path = f"{city.path}{north.id}/", f"{city.path}{north.id}/{team.id}/"
+        tree = {"north": north, "north_team": team}
+        make_listed(tree, plate="渝A90001")
+        make_listed(tree, plate="渝A90002")
+        offices = [UserFactory(role=Role.district_office, unit=north).id for _ in range(2)]
+        db.session.commit()
+        db.session.remove()
+    errors, barrier = [], threading.Barrier(2, timeout=30)
+
+    def publish(user_id):
+        try:
+            barrier.wait()  # before any query: SQLite's first query takes the write lock
+            with fresh_app.app_context():
+                from core.models import User
+
+                actor = db.session.get(User, user_id)
+                publication.publish_batch(actor=actor, period="2026-11")
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(u,)) for u in offices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with fresh_app.app_context():
+        numbers = db.session.scalars(select(PublicationBatch.number)).all()
+        assert sorted(numbers) == ["500112-2026-11-01", "500112-2026-11-02"]
+        db.session.remove()

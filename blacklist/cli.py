@@ -42,9 +42,9 @@ def run_rules_command():
 @blacklist_cli.command("expire")
 def expire_command():
     """End the listings whose period is over (the nightly job does the same)."""
-    from blacklist import services
+    from blacklist import ending
 
-    count = services.expire_due()
+    count = ending.expire_due()
     db.session.commit()
     click.echo(f"expired {count}")
 

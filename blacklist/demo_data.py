@@ -9,7 +9,7 @@ import random
 
 from sqlalchemy import func, select
 
-from blacklist import publication, services
+from blacklist import ending, publication, services
 from blacklist.models import BlacklistEntry, PublicationBatch, SightingSource
 from blacklist.monitoring import record_sighting
 from blacklist.rules import add_months
@@ -123,7 +123,7 @@ def load(seed: int) -> str:
             entry = nominate(queue.pop())
             _walk(entry, leader, office, to="listed",
                   listed_on=add_months(today, -13))
-        services.expire_due(today)
+        ending.expire_due(today)
         # every earlier status, objections, removals
         for status in ("nominated", "leader_approved", "office_approved", "notified",
                        "notified"):
@@ -146,7 +146,7 @@ def load(seed: int) -> str:
         services.reject(nominate(queue.pop()), actor=leader, reason="证据不足，不予列入")
         revoked = nominate(queue.pop())
         _walk(revoked, leader, office, to="listed", listed_on=add_months(today, -2))
-        services.revoke(revoked, actor=office, reason="处罚决定被行政复议撤销")
+        ending.revoke(revoked, actor=office, reason="处罚决定被行政复议撤销")
         for _ in range(3):  # focused-attention list
             _walk(nominate(queue.pop(), kind="attention"), leader, office, to="listed")
         for person, case_id, unit_id in persons[:3]:

@@ -11,8 +11,9 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from typing import Callable, Optional
-from urllib.parse import urlencode
+from collections.abc import Callable
+from typing import Optional
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -124,9 +125,15 @@ def apply_changes(store: dict, items: list[dict]) -> dict:
 Fetch = Callable[[str, dict], tuple[int, dict]]
 
 
+class SyncError(RuntimeError):
+    """The other instance could not be read (bad URL, refused token, unexpected answer)."""
+
+
 def http_fetch(url: str, headers: dict) -> tuple[int, dict]:
     """GET ``url`` and parse the JSON answer (no proxies, 30 s timeout)."""
-    request = urllib.request.Request(url, headers=headers)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise SyncError(f"not an http(s) URL: {url[:100]}")
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=30) as response:
@@ -137,10 +144,6 @@ def http_fetch(url: str, headers: dict) -> tuple[int, dict]:
         except ValueError:
             body = {}
         return exc.code, body
-
-
-class SyncError(RuntimeError):
-    pass
 
 
 def sync(base_url: str, token: str, *, fetch: Optional[Fetch] = None,

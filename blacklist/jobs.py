@@ -15,9 +15,9 @@ def nightly_rules_and_expiry() -> dict:
 def expire_listings() -> dict:
     """Early morning: end the listings whose period is over (idempotent; also part of the
     nightly run, repeated so that an entry never stays public past its end day)."""
-    from blacklist import services
+    from blacklist import ending
 
-    return {"expired": services.expire_due()}
+    return {"expired": ending.expire_due()}
 
 
 def init_app(app) -> None:

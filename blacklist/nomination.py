@@ -7,7 +7,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from blacklist import rules, services
+from blacklist import ending, rules, services
 from blacklist.models import BlacklistEntry
 from core import settings
 from core.base import local_today
@@ -106,5 +106,5 @@ def run_rules(today: Optional[dt.date] = None, units=None) -> dict:
 def nightly() -> dict:
     """The scheduler's job: run the rules, then expire listings whose period is over."""
     result = run_rules()
-    result["expired"] = services.expire_due()
+    result["expired"] = ending.expire_due()
     return result

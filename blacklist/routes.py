@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from blacklist import forms, nomination, queries, rules, services
+from blacklist import ending, forms, nomination, queries, rules, services
 from blacklist.models import BlacklistEntry, EntryStatus, ListKind, Objection
 from core import scoping
 from core.errors import DomainError
@@ -151,8 +151,8 @@ def take_step(entry: BlacklistEntry):
         "notify": lambda: services.notify(entry, actor=actor,
                                           notified_on=form.notified_on.data),
         "list": lambda: services.list_entry(entry, actor=actor),
-        "revoke": lambda: services.revoke(entry, actor=actor, reason=note),
-        "remove_early": lambda: services.remove_early(entry, actor=actor, reason=note),
+        "revoke": lambda: ending.revoke(entry, actor=actor, reason=note),
+        "remove_early": lambda: ending.remove_early(entry, actor=actor, reason=note),
     }
     if step not in actions:
         flash(_("Unknown step."), "danger")

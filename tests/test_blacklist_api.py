@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from blacklist import feed, services
+from blacklist import ending, feed, services
 from core import security
 from core.roles import Role
 from tests.blacklist_support import ID_NO, listed_entry, published_entry, users
@@ -102,9 +102,9 @@ def test_replaying_the_feed_rebuilds_the_list_exactly(db, tree, client):
                                office_key="centre")
     listed_entry(tree, plate="渝A00005", unit_key="centre_team", office_key="centre")
     _leader, office = users(tree)
-    services.revoke(a, actor=office, reason="撤销")
+    ending.revoke(a, actor=office, reason="撤销")
     c.ends_on = c.starts_on + dt.timedelta(days=1)
-    assert services.expire_due(c.ends_on) == 1
+    assert ending.expire_due(c.ends_on) == 1
     db.session.flush()
     headers = token_for(db, tree["north_team"])
     store, cursor = _replay(client, headers)
@@ -113,7 +113,7 @@ def test_replaying_the_feed_rebuilds_the_list_exactly(db, tree, client):
     assert set(store) == {b.uid, other.uid}  # revoked, expired and unpublished ones are out
     # later changes arrive after the cursor, with increasing stable ids
     centre_office = UserFactory(role=Role.district_office, unit=tree["centre"])
-    services.revoke(other, actor=centre_office, reason="撤销")
+    ending.revoke(other, actor=centre_office, reason="撤销")
     db.session.flush()
     body = client.get("/api/v1/blacklist/changes", query_string={"since": cursor},
                       headers=headers).get_json()

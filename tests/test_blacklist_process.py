@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from blacklist import services
+from blacklist import ending, services
 from blacklist.models import BlacklistEntry, EntryEvent, EntryStatus, ObjectionStatus
 from core.base import local_today
 from core.errors import ConflictError, DomainError
@@ -143,19 +143,19 @@ def test_late_objection_is_refused(db, tree):
 
 def test_expiry_job_ends_listings_on_time_and_is_idempotent(db, tree):
     entry = listed_entry(tree)
-    assert services.expire_due(entry.ends_on - dt.timedelta(days=1)) == 0
-    assert services.expire_due(entry.ends_on) == 1
+    assert ending.expire_due(entry.ends_on - dt.timedelta(days=1)) == 0
+    assert ending.expire_due(entry.ends_on) == 1
     assert entry.status is EntryStatus.expired and entry.events[-1].is_feed
-    assert services.expire_due(entry.ends_on) == 0
+    assert ending.expire_due(entry.ends_on) == 0
 
 
 def test_early_removal_needs_time_without_new_offence(db, tree):
     entry = listed_entry(tree)
     _leader, office = users(tree)
     with pytest.raises(ConflictError):
-        services.remove_early(entry, actor=office, reason="信用修复申请")
+        ending.remove_early(entry, actor=office, reason="信用修复申请")
     later = entry.starts_on + dt.timedelta(days=400)
-    services.remove_early(entry, actor=office, reason="信用修复申请", today=later)
+    ending.remove_early(entry, actor=office, reason="信用修复申请", today=later)
     assert entry.status is EntryStatus.removed and "credit_repair" in entry.events[-1].note
 
 
@@ -163,11 +163,11 @@ def test_revoke_ends_any_open_entry(db, tree):
     entry = listed_entry(tree)
     _leader, office = users(tree)
     with pytest.raises(DomainError):
-        services.revoke(entry, actor=office, reason="")
-    services.revoke(entry, actor=office, reason="处罚决定被复议撤销")
+        ending.revoke(entry, actor=office, reason="")
+    ending.revoke(entry, actor=office, reason="处罚决定被复议撤销")
     assert entry.status is EntryStatus.removed
     with pytest.raises(ConflictError):
-        services.revoke(entry, actor=office, reason="again")
+        ending.revoke(entry, actor=office, reason="again")
 
 
 def test_end_before_start_is_refused_by_the_database(db, tree):

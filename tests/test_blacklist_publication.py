@@ -10,7 +10,7 @@ import re
 import pypdf
 import pytest
 
-from blacklist import masking, publication, services
+from blacklist import ending, masking, publication, services
 from blacklist.models import EntryStatus
 from core.base import local_today
 from core.errors import ConflictError
@@ -88,7 +88,7 @@ def test_ended_entry_leaves_every_public_output_at_once(db, tree, client):
     entry, batch = published_entry(tree, plate="渝A30003")
     assert "渝A30003" in client.get("/blacklist/public").get_data(as_text=True)
     _leader, office = users(tree)
-    services.revoke(entry, actor=office, reason="决定被撤销")
+    ending.revoke(entry, actor=office, reason="决定被撤销")
     db.session.flush()
     assert "渝A30003" not in client.get("/blacklist/public").get_data(as_text=True)
     assert "渝A30003" not in client.get(

@@ -108,7 +108,8 @@ def test_jobs_are_registered(app):
 
 
 def test_one_off_variants_agree_with_the_registry_near_matches():
-    from hypothesis import given, settings as hsettings
+    from hypothesis import given
+    from hypothesis import settings as hsettings
     from hypothesis import strategies as st
 
     from blacklist.check import one_off_variants

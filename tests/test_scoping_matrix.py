@@ -120,7 +120,28 @@ def _samples(tree):
             Person: (case_in.parties[0].person, case_out.parties[0].person),
             Tip: (tip_in, tip_out), TipPhoto: (tip_photo_in, tip_photo_out),
             ViolationType: (case_in.violation_type, None),  # shared: no outside
-            Reward: (reward_in, reward_out), IdentityRequest: (request_in, request_out)}
+            Reward: (reward_in, reward_out), IdentityRequest: (request_in, request_out),
+            **_blacklist_samples(tree, case_in, case_out)}
+
+
+def _blacklist_samples(tree, case_in, case_out):
+    """Unpublished blacklist entries (another district's are out of scope) with an objection."""
+    from blacklist import services as bl
+    from blacklist.models import BlacklistEntry, Objection
+
+    def entry(unit_key, case):
+        leader = UserFactory(role=Role.unit_leader, unit=tree[unit_key])
+        made = bl.nominate(bl.NominationInput(
+            subject=bl.SubjectInput(kind="vehicle", plate=case.vehicles[0].vehicle.plate),
+            reason="多次非法营运", case_ids=[case.id]), actor=leader, unit=tree[unit_key])
+        made.objections.append(Objection(received_on=made.nominated_at.date(), grounds="异议",
+                                         recorded_by_id=leader.id))
+        db.session.flush()
+        return made
+
+    entry_in, entry_out = entry("north_team", case_in), entry("centre_team", case_out)
+    return {BlacklistEntry: (entry_in, entry_out),
+            Objection: (entry_in.objections[0], entry_out.objections[0])}
 
 
 def _url(rule, access, obj):

@@ -1,0 +1,3 @@
+def init_app(app):
+    from enforcement.joint import models  # noqa
+    from reports import models as rm  # noqa

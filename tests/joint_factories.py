@@ -23,7 +23,8 @@ def make_case(unit, occurred_at, lat=None, lng=None, *, status=CaseStatus.regist
                 occurred_at=occurred_at, address="测试地点", lat=lat, lng=lng,
                 violation_type=violation_type, fine_amount=Decimal(fine) if fine else None,
                 decided_on=decided_on, created_by_id=author.id,
-                joint_action_id=action.id if action else None)
+                joint_action_id=action.id if action else None,
+                withdraw_reason="撤销" if status is CaseStatus.withdrawn else None)
     db.session.add(case)
     db.session.flush()
     return case

@@ -1,0 +1,142 @@
+"""Joint-enforcement pages and API through the client: a district office plans and records a
+concentrated action end to end, bad input answers 422 naming the field, lists export to XLSX."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from core.models import Department, UnitKind
+from core.roles import Role
+from enforcement.joint import meetings
+from enforcement.joint.models import ActionStatus, JointAction, RuleBreach, Zone
+from tests.conftest import csrf_token
+from tests.factories import UnitFactory
+
+STATION = ('{"type": "Polygon", "coordinates": [[[106.545, 29.605], [106.555, 29.605], '
+           '[106.555, 29.612], [106.545, 29.612], [106.545, 29.605]]]}')
+
+
+def _plan(client, **change):
+    token = csrf_token(client, "/joint/actions/new")
+    data = {"csrf_token": token, "kind": "concentrated_action", "name": "北站集中整治",
+            "planned_start": "2026-03-10T08:00", "planned_end": "2026-03-11T20:00",
+            "host_unit_id": "0", "participants": "500112-JT01 12\n500112-GA01 4",
+            "phases": "", "drawn_area": STATION, "description": "北站南广场"}
+    data.update(change)
+    return client.post("/joint/actions/new", data=data)
+
+
+def test_district_office_plans_and_records_a_concentrated_action(client, db, tree, login_as):
+    UnitFactory(code="500112-GA01", name="渝北公安分局", kind=UnitKind.department,
+                department=Department.police, parent=tree["north"])
+    login_as(Role.district_office, "north")
+    response = _plan(client)
+    assert response.status_code == 302
+    action = db.session.scalar(select(JointAction).order_by(JointAction.id.desc()))
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'data-testid="breach-warning"' in page and "16" in page  # 16 < 20 people
+    assert [b.rule for b in action.breaches] == ["concentrated_people"]
+    assert action.areas[0].geojson["type"] == "Polygon"
+    token = csrf_token(client, f"/joint/actions/{action.id}")
+    assert client.post(f"/joint/actions/{action.id}/approve",
+                       data={"csrf_token": token}).status_code == 302
+    response = client.post(f"/joint/actions/{action.id}/results", data={
+        "csrf_token": token, "actual_start": "2026-03-10T08:00",
+        "actual_end": "2026-03-11T19:00", "vehicles_checked": "180", "vehicles_detained": "6",
+        "fines": "9000", "violent_incidents": "0", "media_reports": "2", "case_numbers": "",
+        "note": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    action = db.session.get(JointAction, action.id)
+    assert action.status is ActionStatus.completed and action.vehicles_checked == 180
+    breaches = client.get("/joint/breaches").get_data(as_text=True)
+    assert breaches.count('data-testid="breach-row"') == 1
+    listing = client.get("/joint/actions?breaches=1&month=2026-03").get_data(as_text=True)
+    assert listing.count('data-testid="action-row"') == 1
+    calendar = client.get("/joint/actions/calendar?month=2026-03").get_data(as_text=True)
+    assert calendar.count('data-testid="calendar-action"') == 2  # two days
+    xlsx = client.get("/joint/actions?format=xlsx")
+    ws = load_workbook(io.BytesIO(xlsx.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][1] == "北站集中整治" and rows[1][8] == 180
+
+
+def test_bad_plans_answer_422_naming_the_field(client, db, tree, login_as):
+    login_as(Role.district_office, "north")
+    cases = [({"planned_end": "2026-03-09T08:00"}, "planned_end"),
+             ({"participants": "500112-JT01 -3"}, "participants"),
+             ({"kind": "special_campaign", "phases": "survey 2026-03-01 2026-03-10\n"
+                                                      "publicity 2026-03-05 2026-03-20"},
+              "phases"),
+             ({"drawn_area": '{"type": "Polygon", "coordinates": [[[0,0],[1,1],[1,0],[0,1],'
+                             '[0,0]]]}'}, "areas")]
+    for change, field in cases:
+        response = _plan(client, **{"participants": "500112-JT01 30", **change})
+        assert response.status_code == 422, change
+        assert f'data-field="{field}"' in response.get_data(as_text=True) or field == "areas"
+    assert db.session.scalar(select(func.count()).select_from(JointAction)) == 0
+    assert db.session.scalar(select(func.count()).select_from(RuleBreach)) == 0
+
+
+def test_zone_drawing_and_page(client, db, tree, login_as):
+    login_as(Role.district_office, "north")
+    token = csrf_token(client, "/joint/zones/new")
+    bad = client.post("/joint/zones/new", data={
+        "csrf_token": token, "name": "北站", "unit_id": str(tree["north_team"].id),
+        "windows": "1-5 17:00-20:00", "geojson": '{"type": "Polygon", "coordinates": [[[0,0],'
+                                                   '[1,1],[1,0],[0,1],[0,0]]]}'})
+    assert bad.status_code == 422 and 'data-field="geojson"' in bad.get_data(as_text=True)
+    response = client.post("/joint/zones/new", data={
+        "csrf_token": token, "name": "重庆北站南广场", "unit_id": str(tree["north_team"].id),
+        "responsible_department": "北站执法中队", "windows": "1-5 17:00-20:00; 6,7 09:00-21:00",
+        "geojson": STATION})
+    assert response.status_code == 302
+    zone = db.session.scalar(select(Zone))
+    assert zone.unit_id == tree["north_team"].id and len(zone.windows) == 7
+    page = client.get(response.location).get_data(as_text=True)
+    assert page.count('data-testid="zone-month-count"') == 12
+    assert "1,2,3,4,5 17:00-20:00; 6,7 09:00-21:00" in page
+
+
+def test_meetings_missing_districts_and_overdue_tasks(client, db, tree, login_as):
+    user = login_as(Role.city_office, "city")
+    meetings.record_meeting(actor=user, unit=tree["north"], data=meetings.MeetingInput(
+        held_on=dt.date.today() - dt.timedelta(days=60), title="联席会议", tasks=[
+            meetings.TaskInput("北站夜查", tree["north_team"].id,
+                               dt.date.today() - dt.timedelta(days=1))]))
+    page = client.get("/joint/meetings").get_data(as_text=True)
+    missing = re.findall(r'data-testid="no-meeting-unit">([^<]+)<', page)
+    assert "渝中区" in missing
+    tasks = client.get("/joint/tasks").get_data(as_text=True)
+    assert re.search(r'data-testid="overdue-count">[^<]*1', tasks)
+    token = csrf_token(client, "/joint/meetings/new")
+    response = client.post("/joint/meetings/new", data={
+        "csrf_token": token, "held_on": dt.date.today().isoformat(), "title": "市联席会议",
+        "attendees": [str(tree["north"].id)], "topics": "", "decisions": "",
+        "tasks": f"500112-JT01 {(dt.date.today() - dt.timedelta(days=1)).isoformat()} 补报"})
+    assert response.status_code == 422
+    assert 'data-field="due_on"' in response.get_data(as_text=True) or \
+        "before it was set" in response.get_data(as_text=True) or "之前" in \
+        response.get_data(as_text=True)
+
+
+def test_api_lists_and_creates_actions(client, db, tree, login_as):
+    login_as(Role.district_office, "north")
+    token = csrf_token(client, "/")
+    body = {"kind": "daily_patrol", "name": "日常巡查", "planned_start": "2026-03-02T09:00:00+08:00",
+            "planned_end": "2026-03-02T17:00:00+08:00",
+            "participants": [{"unit_code": "500112-JT01", "headcount": 2,
+                              "department": "police"}]}
+    response = client.post("/api/v1/actions", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code == 201, response.json
+    assert response.json["breaches"][0]["rule"] == "patrol_police_min"
+    bad = client.post("/api/v1/actions", json=dict(body, planned_end="2026-03-01T09:00:00+08:00"),
+                      headers={"X-CSRFToken": token})
+    assert bad.status_code == 422 and "planned_end" in bad.json["error"]["fields"]
+    listed = client.get("/api/v1/actions?month=2026-03").json
+    assert [a["name"] for a in listed["items"]] == ["日常巡查"]
+    assert client.get("/api/v1/actions?month=2026-04").json["items"] == []

@@ -87,7 +87,7 @@ def parse_month(text: str, *, today: Optional[dt.date] = None) -> Period:
 
 
 def previous_month(today: Optional[dt.date] = None) -> Period:
-    return Period.of(((today or local_today()).replace(day=1) - dt.timedelta(days=1)))
+    return Period.of((today or local_today()).replace(day=1) - dt.timedelta(days=1))
 
 
 @dataclass(frozen=True)

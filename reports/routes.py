@@ -92,8 +92,10 @@ def monthly_xlsx(month: str):
 
 def init_app(app) -> None:
     from core import jobs
-    from reports import cli
-    from reports import models  # noqa: F401  (the archive table)
+    from reports import (
+        cli,
+        models,  # noqa: F401  (the archive table)
+    )
 
     app.register_blueprint(bp)
     cli.register(app)

@@ -2,7 +2,6 @@
 inserted directly (the case and tip services refuse past or future times the tests need)."""
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from decimal import Decimal
 

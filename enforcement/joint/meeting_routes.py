@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from core.base import local_today
 from core.errors import DomainError
@@ -52,6 +52,8 @@ def new_meeting():
                                               today=local_today())
         except DomainError as exc:
             db.session.rollback()
+            if "due_on" in exc.fields:  # a task's date: the tasks box on this form
+                exc.fields = {"tasks": exc.fields.pop("due_on"), **exc.fields}
             form_errors(form, exc)
         else:
             db.session.commit()

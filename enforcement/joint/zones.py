@@ -17,7 +17,6 @@ from enforcement.cases.models import Case, CaseStatus
 from enforcement.joint import rules
 from enforcement.joint.models import Zone, ZoneWindow
 from enforcement.joint.services import parse_geometry
-from enforcement.tips.models import Tip
 from extensions import db
 
 

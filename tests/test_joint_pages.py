@@ -139,3 +139,30 @@ def test_api_lists_and_creates_actions(client, db, tree, login_as):
     listed = client.get("/api/v1/actions?month=2026-03").json
     assert [a["name"] for a in listed["items"]] == ["日常巡查"]
     assert client.get("/api/v1/actions?month=2026-04").json["items"] == []
+
+
+def test_participating_unit_sees_the_action_but_only_the_lead_changes_it(client, db, tree,
+                                                                          login_as):
+    from enforcement.joint import services
+    from tests.factories import UserFactory
+
+    office = UserFactory(role=Role.district_office, unit=tree["north"])
+    start = services.utcnow() + dt.timedelta(days=2)
+    action = services.plan_action(actor=office, unit=tree["north"], data=services.ActionInput(
+        kind="cross_region_action", name="渝北赴渝中交叉检查", planned_start=start,
+        planned_end=start + dt.timedelta(hours=8), host_unit_id=tree["centre"].id,
+        participants=[services.ParticipantInput(tree["north_team"].id, 8)]))
+    hidden = services.plan_action(actor=office, unit=tree["north"], data=services.ActionInput(
+        kind="night_action", name="渝北夜查", planned_start=start,
+        planned_end=start + dt.timedelta(hours=4)))
+    login_as(Role.district_office, "centre")
+    listing = client.get("/joint/actions").get_data(as_text=True)
+    assert "渝北赴渝中交叉检查" in listing and "渝北夜查" not in listing
+    page = client.get(f"/joint/actions/{action.id}")
+    assert page.status_code == 200 and 'data-testid="approve"' not in page.get_data(as_text=True)
+    assert client.get(f"/joint/actions/{hidden.id}").status_code == 404
+    token = csrf_token(client, f"/joint/actions/{action.id}")
+    response = client.post(f"/joint/actions/{action.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(JointAction, action.id).status is ActionStatus.planned

@@ -48,11 +48,19 @@ class PhaseKind(str, enum.Enum):
     review = "review"
 
 
+def _action_visible(actor, action) -> bool:
+    """Seen by the lead unit's subtree, the host district of a cross-region action and every
+    participating unit (writes stay with the lead unit: see ``services``)."""
+    units = [action.unit, action.host_unit] + [p.unit for p in action.participants]
+    return any(u is not None and u.is_within(actor.unit) for u in units)
+
+
 class JointAction(db.Model):
     """One joint action: the plan (lead unit, participants, areas, time), approval and results."""
 
     __tablename__ = "joint_actions"
     __unit_column__ = "unit_id"
+    __scope_check__ = staticmethod(_action_visible)
     __table_args__ = (
         CheckConstraint("planned_end > planned_start", name="planned_order"),
         CheckConstraint("actual_end IS NULL OR actual_start IS NULL OR actual_end > actual_start",

@@ -5,11 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from core import scoping
 from core.models import Unit
-from enforcement.joint.models import ActionKind, ActionStatus, JointAction, RuleBreach
+from enforcement.joint.models import ActionKind, ActionParticipant, ActionStatus, JointAction, RuleBreach
 from enforcement.joint.rules import LOCAL
 
 
@@ -33,9 +33,13 @@ def month_bounds(month: str) -> Optional[tuple[dt.datetime, dt.datetime]]:
 
 
 def actions_in_scope(actor, f: Optional[ActionFilter] = None) -> Select:
-    """Actions led by the actor's units, filtered (kind, status, lead unit code, month)."""
+    """Actions the actor's units lead, host or join, filtered (kind, status, lead unit code, month)."""
     f = f or ActionFilter()
-    stmt = scoping.scoped(select(JointAction), actor, JointAction.unit_id)
+    stmt = select(JointAction)
+    if not scoping.is_citywide(actor):
+        ids = scoping.subtree_ids(actor)
+        stmt = stmt.where(or_(JointAction.unit_id.in_(ids), JointAction.host_unit_id.in_(ids),
+                              JointAction.participants.any(ActionParticipant.unit_id.in_(ids))))
     if f.kind in ActionKind._value2member_map_:
         stmt = stmt.where(JointAction.kind == ActionKind(f.kind))
     if f.status in ActionStatus._value2member_map_:

@@ -15,6 +15,7 @@ from core.base import local_today
 from core.errors import DomainError
 from core.exports import xlsx_response
 from core.models import DEPARTMENT_LABELS, Unit
+from core.pagination import paginate
 from core.permissions import current_actor, guard
 from core.roles import ALL_ROLES, Role
 from enforcement.cases.routes import form_errors
@@ -29,7 +30,7 @@ READERS = ALL_ROLES
 PLANNERS = (Role.unit_leader, Role.district_office, Role.city_office, Role.admin)
 APPROVERS = (Role.unit_leader, Role.district_office, Role.city_office, Role.admin)
 RECORDERS = (Role.officer, Role.unit_leader, Role.district_office, Role.city_office, Role.admin)
-PAGE = 100
+PAGE = 50
 
 
 def _filter(args) -> queries.ActionFilter:
@@ -63,9 +64,10 @@ def list_actions():
     stmt = queries.actions_in_scope(actor, _filter(request.args))
     if request.args.get("format") == "xlsx":
         return _export(stmt)
-    rows = db.session.scalars(stmt.order_by(JointAction.planned_start.desc(),
-                                            JointAction.id.desc()).limit(PAGE)).all()
-    return render_template("joint/action_list.html", actions=rows, kinds=KIND_LABELS,
+    page = paginate(stmt.order_by(JointAction.planned_start.desc(), JointAction.id.desc()),
+                    request.args.get("page"), PAGE)
+    return render_template("joint/action_list.html", actions=page.items, page=page,
+                           kinds=KIND_LABELS,
                            statuses=STATUS_LABELS, can_plan=actor.role in PLANNERS)
 
 
@@ -195,6 +197,7 @@ def _features(action: JointAction, cases) -> dict:
 
 def _detail(action: JointAction, status: int = 200, results=None):
     actor = current_actor()
+    lead = services.is_lead(action, actor)
     cases = services.linked_cases(action)
     if results is None:
         results = forms.ResultsForm(formdata=None, obj=_Obj(
@@ -210,9 +213,9 @@ def _detail(action: JointAction, status: int = 200, results=None):
         breaches=[rules.describe(b.rule, b.detail) for b in action.breaches],
         results=results, plain=forms.PlainForm(formdata=None), map_config=map_config(),
         features=_features(action, cases),
-        can_edit=actor.role in PLANNERS and action.status is ActionStatus.planned,
-        can_approve=actor.role in APPROVERS and action.status is ActionStatus.planned,
-        can_record=actor.role in RECORDERS and action.status in (ActionStatus.approved,
+        can_edit=lead and actor.role in PLANNERS and action.status is ActionStatus.planned,
+        can_approve=lead and actor.role in APPROVERS and action.status is ActionStatus.planned,
+        can_record=lead and actor.role in RECORDERS and action.status in (ActionStatus.approved,
                                                                  ActionStatus.completed)), status
 
 

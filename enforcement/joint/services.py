@@ -225,6 +225,7 @@ def plan_action(*, actor, unit: Unit, data: ActionInput) -> JointAction:
 
 def update_plan(action: JointAction, *, actor, data: ActionInput) -> JointAction:
     """Change a plan that is not approved yet; its breaches are checked again."""
+    _require_lead(action, actor)
     if action.status is not ActionStatus.planned:
         raise ConflictError(_l("Only a plan that is not approved yet can be changed."))
     participants, phases, areas = _validate(data, actor, action.unit)
@@ -244,8 +245,19 @@ def update_plan(action: JointAction, *, actor, data: ActionInput) -> JointAction
     return action
 
 
+def is_lead(action: JointAction, actor) -> bool:
+    """The actor belongs to the lead unit's subtree (or is city-wide, or the system)."""
+    return actor is None or scoping.can_see_unit(actor, action.unit)
+
+
+def _require_lead(action: JointAction, actor) -> None:
+    if not is_lead(action, actor):
+        raise ConflictError(_l("Only the lead unit changes, approves or completes an action."))
+
+
 def approve(action: JointAction, *, actor) -> JointAction:
     """Approve a plan (the unit leader or a supervision office)."""
+    _require_lead(action, actor)
     if action.status is not ActionStatus.planned:
         raise ConflictError(_l("Only a planned action can be approved."))
     action.status = ActionStatus.approved
@@ -258,6 +270,8 @@ def approve(action: JointAction, *, actor) -> JointAction:
 
 
 def cancel(action: JointAction, *, actor) -> JointAction:
+    """Cancel a planned or approved action."""
+    _require_lead(action, actor)
     if action.status not in (ActionStatus.planned, ActionStatus.approved):
         raise ConflictError(_l("A completed or cancelled action cannot be cancelled."))
     action.status = ActionStatus.cancelled
@@ -275,6 +289,7 @@ def _count(value, field_name: str) -> int:
 
 def record_results(action: JointAction, *, actor, data: ResultsInput) -> JointAction:
     """Record what the action did; linked cases get the action's id. Completes the action."""
+    _require_lead(action, actor)
     if action.status not in (ActionStatus.approved, ActionStatus.completed):
         raise ConflictError(_l("Results are recorded for an approved action."))
     if data.actual_start is None:

@@ -6,13 +6,19 @@ import re
 
 import pytest
 
-from tests.test_browser import CHROMIUM  # noqa: F401  (skips the module without chromium)
-from tests.test_browser import _fill_login, _wait, browser, live_server, session  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    CHROMIUM,  # noqa: F401  (skips the module without chromium)
+    _fill_login,
+    _wait,
+    browser,
+    live_server,
+    session,
+)
 
 pytestmark = pytest.mark.browser
 
 
-def test_district_office_draws_a_zone(session, live_server):
+def test_district_office_draws_a_zone(session, live_server):  # noqa: F811
     page, watch = session
     page.goto("/login")
     _fill_login(page, "yubei", live_server.passwords["yubei"])

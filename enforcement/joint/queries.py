@@ -9,7 +9,13 @@ from sqlalchemy import Select, or_, select
 
 from core import scoping
 from core.models import Unit
-from enforcement.joint.models import ActionKind, ActionParticipant, ActionStatus, JointAction, RuleBreach
+from enforcement.joint.models import (
+    ActionKind,
+    ActionParticipant,
+    ActionStatus,
+    JointAction,
+    RuleBreach,
+)
 from enforcement.joint.rules import LOCAL
 
 

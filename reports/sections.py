@@ -11,6 +11,7 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import settings
 from core.models import DEPARTMENT_LABELS, Department, Unit, UnitKind
 from enforcement.cases.maps import grid_floor
 from enforcement.cases.models import Case, CaseStatus, Detention
@@ -34,7 +35,8 @@ from reports.monthly import Period, section
 COUNTED = (ActionStatus.approved, ActionStatus.completed)
 NOT_CASES = (CaseStatus.draft, CaseStatus.withdrawn)
 VERIFIED = (TipVerdict.verified, TipVerdict.partly_verified)
-HOTSPOT_CELL_DEG = 0.01  # about 1 km: the grid of the hotspot map
+settings.define("reports.hotspot_cell_millidegrees", 10, "cell size of the report's hotspot "
+                "grid in thousandths of a degree (10 ≈ 1 km)", minimum=1)
 UNDERSTAFFED = ("concentrated_people", "patrol_police_min")
 
 
@@ -206,12 +208,13 @@ def hotspots_section(period: Period) -> dict:
         shapes.append((zone.name, shape(zone.geojson)))
     pts = cases_in(period).where(Case.lat.is_not(None), Case.lng.is_not(None)) \
         .with_only_columns(Case.lat.label("lat"), Case.lng.label("lng")).subquery("pts")
-    gy = grid_floor((pts.c.lat + 90.0) / HOTSPOT_CELL_DEG)
-    gx = grid_floor((pts.c.lng + 180.0) / HOTSPOT_CELL_DEG)
+    cell = settings.get("reports.hotspot_cell_millidegrees") / 1000
+    gy = grid_floor((pts.c.lat + 90.0) / cell)
+    gx = grid_floor((pts.c.lng + 180.0) / cell)
     cells = db.session.execute(select(gy, gx, func.count()).group_by(gy, gx)
                                .order_by(func.count().desc(), gy, gx)).all()
-    points = [((int(a) + 0.5) * HOTSPOT_CELL_DEG - 90.0, (int(b) + 0.5) * HOTSPOT_CELL_DEG - 180.0,
-               n) for a, b, n in cells]
+    points = [((int(a) + 0.5) * cell - 90.0, (int(b) + 0.5) * cell - 180.0, n)
+              for a, b, n in cells]
     top = [[f"{lat:.3f}, {lng:.3f}", n] for lat, lng, n in points[:10]]
     return {"figures": {"zones": {r[0]: {"cases": r[2], "tips": r[3]} for r in zone_rows},
                         "located_cases": sum(n for *_p, n in points)},
@@ -219,7 +222,7 @@ def hotspots_section(period: Period) -> dict:
                                                     "tips (in the zone during its hours)"),
                         "headers": [_l("Zone"), _l("Responsible unit"), _l("Cases"), _l("Tips")],
                         "rows": zone_rows},
-                       {"key": "cells", "title": _l("Hotspots (about 1 km cells)"),
+                       {"key": "cells", "title": _l("Hotspots (grid cells)"),
                         "headers": [_l("Centre (lat, lng)"), _l("Cases")], "rows": top}],
             "charts": [charts.hotspot_map(_("Map of hotspots"), points, shapes)]}
 

@@ -166,3 +166,13 @@ def test_participating_unit_sees_the_action_but_only_the_lead_changes_it(client,
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(JointAction, action.id).status is ActionStatus.planned
+
+
+def test_rules_can_be_checked_before_saving(client, db, tree, login_as):
+    login_as(Role.district_office, "north")
+    response = _plan(client, check="1", participants="500112-JT01 16")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-testid="breach-warning"' in page
+    assert db.session.scalar(select(func.count()).select_from(JointAction)) == 0
+    ok = _plan(client, check="1", participants="500112-JT01 25").get_data(as_text=True)
+    assert 'data-testid="rules-ok"' in ok

@@ -117,10 +117,17 @@ def new_action():
     actor = current_actor()
     form = forms.ActionForm()
     _choices(form, actor)
+    warnings = []
     if form.validate_on_submit():
         try:
-            action = services.plan_action(actor=actor, unit=actor.unit,
-                                          data=forms.action_input(form))
+            data = forms.action_input(form)
+            if request.form.get("check"):  # check the rules only, save nothing
+                warnings = [rules.describe(b.rule, b.detail) for b in
+                            services.preview_breaches(actor=actor, unit=actor.unit, data=data)]
+                return render_template("joint/action_form.html", form=form, action=None,
+                                       map_config=map_config(), warnings=warnings,
+                                       checked=True)
+            action = services.plan_action(actor=actor, unit=actor.unit, data=data)
         except DomainError as exc:
             db.session.rollback()
             form_errors(form, exc)
@@ -130,7 +137,7 @@ def new_action():
             return redirect(url_for("joint.show_action", id=action.id))
     status = 422 if request.method == "POST" else 200
     return render_template("joint/action_form.html", form=form, action=None,
-                           map_config=map_config(), warnings=[]), status
+                           map_config=map_config(), warnings=warnings), status
 
 
 def _flash_breaches(action: JointAction) -> None:

@@ -190,6 +190,17 @@ def check_breaches(action: JointAction) -> list[rules.Breach]:
                             headcounts=headcounts(action), rules=settings.get_many("joint."))
 
 
+def preview_breaches(*, actor, unit: Unit, data: ActionInput) -> list[rules.Breach]:
+    """The rules a plan would break, checked before saving it (nothing is stored)."""
+    participants, _phases, _areas = _validate(data, actor, unit)
+    counts: dict[str, int] = {}
+    for p in participants:
+        counts[p.department.value] = counts.get(p.department.value, 0) + p.headcount
+    return rules.check_plan(data.kind, city_level=is_city_level(unit),
+                            start=data.planned_start, end=data.planned_end, headcounts=counts,
+                            rules=settings.get_many("joint."))
+
+
 def _store_breaches(action: JointAction) -> list[RuleBreach]:
     db.session.execute(delete(RuleBreach).where(RuleBreach.action_id == action.id))
     stored = []

@@ -156,7 +156,10 @@ ZH = {
     "Strict-control zones: marked cases and tips (in the zone during its hours)":
         "严管区域：严管时段内区域内的案件和举报",
     "Zone": "严管区域",
-    "Hotspots (about 1 km cells)": "热点（约1公里网格）",
+    "Hotspots (grid cells)": "热点（网格）",
+    "Only the lead unit changes, approves or completes an action.": "只有牵头单位可以修改、批准或完结行动。",
+    "The plan keeps every rule.": "方案符合全部规则。",
+    "Check the rules first": "先检查规则",
     "Centre (lat, lng)": "中心（纬度，经度）",
     "Map of hotspots": "热点分布图",
     "Units that missed their duties": "未履行职责的单位",

@@ -234,14 +234,18 @@ def districts() -> list[Unit]:
 
 
 def missing_concentrated(period: Period) -> list[Unit]:
-    """Districts with no concentrated action in the month (led by or joined by a unit of
-    theirs)."""
-    done_paths = set()
-    for a in actions_in(period):
-        if a.kind is ActionKind.concentrated_action:
-            done_paths.add(a.unit.path)
-            done_paths.update(p.unit.path for p in a.participants)
-    return [d for d in districts() if not any(p.startswith(d.path) for p in done_paths)]
+    """Districts with fewer concentrated actions in the month than
+    ``joint.concentrated_per_month`` (an action counts for every district whose units lead or
+    join it)."""
+    actions = [a for a in actions_in(period) if a.kind is ActionKind.concentrated_action]
+    needed = settings.get("joint.concentrated_per_month")
+    out = []
+    for d in districts():
+        held = sum(1 for a in actions if any(
+            p.startswith(d.path) for p in [a.unit.path] + [x.unit.path for x in a.participants]))
+        if held < needed:
+            out.append(d)
+    return out
 
 
 def understaffed(period: Period) -> list[RuleBreach]:

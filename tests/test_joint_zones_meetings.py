@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import shape
 
+from core import settings
 from core.errors import ConflictError, DomainError
 from core.roles import Role
 from enforcement.cases.models import Case
@@ -162,3 +163,6 @@ def test_districts_without_meeting_this_quarter(db, tree):
         held_on=dt.date(2026, 10, 2), title="支队会议"))
     assert [u.code for u in meetings.districts_without_meeting(city, day)] == ["500103"]
     assert meetings.districts_without_meeting(office, day) == []
+    settings.set_value("joint.meetings_per_quarter", 2, actor=city)  # the rule is data
+    assert [u.code for u in meetings.districts_without_meeting(city, day)] == ["500103",
+                                                                               "500112"]

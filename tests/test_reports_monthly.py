@@ -159,6 +159,16 @@ def test_files_read_back(db, tree, month_data):
     assert 'href="/static/css/report.css"' in html
 
 
+def test_monthly_concentrated_rule_is_a_setting(db, tree, month_data):
+    from core import settings
+    from reports.sections import missing_concentrated
+
+    period = monthly.parse_month(MONTH, today=dt.date(2026, 4, 2))
+    assert [u.code for u in missing_concentrated(period)] == ["500103"]
+    settings.set_value("joint.concentrated_per_month", 2, actor=month_data["office"])
+    assert [u.code for u in missing_concentrated(period)] == ["500103", "500112"]
+
+
 def test_rebuild_adds_a_version_and_keeps_the_old(db, tree, month_data):
     first = monthly.build_report(MONTH, today=dt.date(2026, 4, 2))
     make_case(tree["north_team"], t(3, 9))

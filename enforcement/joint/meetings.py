@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from core import audit, scoping
+from core import audit, scoping, settings
 from core.base import utcnow
 from core.errors import ConflictError, DomainError
 from core.models import Unit, UnitKind
@@ -161,13 +161,15 @@ def meetings_in_scope(actor) -> Select:
 
 
 def districts_without_meeting(actor, day: dt.date) -> list[Unit]:
-    """Districts and counties in scope with no joint meeting held (by them or a unit below
-    them) in the quarter of ``day`` up to that day."""
+    """Districts and counties in scope that held fewer joint meetings (themselves or a unit
+    below them) than ``joint.meetings_per_quarter`` in the quarter of ``day`` up to that day."""
     start, _end = rules.quarter_of(day)
     child = aliased(Unit)
-    held = exists().where(Meeting.unit_id == child.id, child.path.startswith(Unit.path),
-                          Meeting.held_on.between(start, day))
+    held = select(func.count(Meeting.id)).join(child, child.id == Meeting.unit_id).where(
+        child.path.startswith(Unit.path), Meeting.held_on.between(start, day)) \
+        .correlate(Unit).scalar_subquery()
     stmt = select(Unit).where(Unit.kind.in_([UnitKind.district, UnitKind.county]),
-                              Unit.is_active.is_(True), ~held)
+                              Unit.is_active.is_(True),
+                              held < settings.get("joint.meetings_per_quarter"))
     stmt = scoping.scoped(stmt, actor, Unit.id) if actor is not None else stmt
     return list(db.session.scalars(stmt.order_by(Unit.code)))

@@ -111,6 +111,11 @@ def test_meetings_missing_districts_and_overdue_tasks(client, db, tree, login_as
     page = client.get("/joint/meetings").get_data(as_text=True)
     missing = re.findall(r'data-testid="no-meeting-unit">([^<]+)<', page)
     assert "渝中区" in missing
+    sheet = load_workbook(io.BytesIO(client.get("/joint/meetings?format=xlsx").data)).active
+    assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["联席会议"]
+    task_sheet = load_workbook(io.BytesIO(client.get("/joint/tasks?format=xlsx").data)).active
+    assert [(r[1], r[8]) for r in task_sheet.iter_rows(min_row=2, values_only=True)] == [
+        ("北站夜查", "是")]
     tasks = client.get("/joint/tasks").get_data(as_text=True)
     assert re.search(r'data-testid="overdue-count">[^<]*1', tasks)
     token = csrf_token(client, "/joint/meetings/new")

@@ -27,11 +27,19 @@ WORKERS = (Role.officer, Role.unit_leader, Role.district_office, Role.city_offic
 @bp.route("/meetings")
 @guard(ALL_ROLES)
 def list_meetings():
-    """Meetings in scope, newest first, and the districts with no meeting this quarter."""
+    """Meetings in scope, newest first (?format=xlsx), and the districts with no meeting this
+    quarter."""
     actor = current_actor()
     rows = db.session.scalars(meetings.meetings_in_scope(actor).order_by(
         Meeting.held_on.desc(), Meeting.id.desc()).limit(200)).all()
     today = local_today()
+    if request.args.get("format") == "xlsx":
+        return xlsx_response(_("joint meetings") + ".xlsx", _("Joint meetings"),
+                             [_("Held on"), _("Title"), _("Unit"), _("Units present"), _("Topics"),
+                              _("Decisions"), _("Follow-up tasks")],
+                             [[m.held_on, m.title, m.unit.name,
+                               "、".join(a.unit.name for a in m.attendees), m.topics,
+                               m.decisions, len(m.tasks)] for m in rows])
     return render_template("joint/meeting_list.html", meetings=rows,
                            missing=meetings.districts_without_meeting(actor, today),
                            can_record=actor.role in ORGANISERS)

@@ -57,6 +57,7 @@ ZH = {
     "Reported done": "已报办结",
     "Sent back": "已退回",
     "follow-up tasks": "督办事项",
+    "joint meetings": "联席会议",
     "Follow-up tasks": "督办事项",
     "Task": "督办事项",
     "Owner unit": "责任单位",

@@ -181,3 +181,26 @@ def test_rules_can_be_checked_before_saving(client, db, tree, login_as):
     assert db.session.scalar(select(func.count()).select_from(JointAction)) == 0
     ok = _plan(client, check="1", participants="500112-JT01 25").get_data(as_text=True)
     assert 'data-testid="rules-ok"' in ok
+
+
+def test_gcj02_tiles_shift_display_and_drawings_back(app, client, db, tree, login_as,
+                                                     monkeypatch):
+    import json
+
+    from enforcement.cases.maps import wgs84_to_gcj02
+
+    monkeypatch.setitem(app.config, "MAP_TILE_CRS", "GCJ02")
+    login_as(Role.district_office, "north")
+    wgs = [[106.545, 29.605], [106.555, 29.605], [106.555, 29.612], [106.545, 29.605]]
+    shown = [[round(b, 6), round(a, 6)] for a, b in (wgs84_to_gcj02(lat, lng)
+                                                      for lng, lat in wgs)]
+    token = csrf_token(client, "/joint/zones/new")
+    response = client.post("/joint/zones/new", data={
+        "csrf_token": token, "name": "北站", "unit_id": str(tree["north"].id),
+        "windows": "1-7 08:00-20:00",
+        "geojson": json.dumps({"type": "Polygon", "coordinates": [shown]})})
+    assert response.status_code == 302
+    stored = db.session.scalar(select(Zone)).geojson["coordinates"][0]
+    assert all(abs(a - b) < 1e-5 for p, q in zip(stored, wgs) for a, b in zip(p, q))
+    page = client.get(response.location).get_data(as_text=True)
+    assert str(shown[0][0]) in page and "106.545," not in page

@@ -146,10 +146,13 @@ def parse_phases(text: str) -> list[services.PhaseInput]:
 
 
 def parse_geojson(text: str, field: str):
+    """A drawn geometry from the page, converted to WGS-84 for storage."""
+    from enforcement.joint.mapping import geometry_from_display
+
     if not (text or "").strip():
         return None
     try:
-        return json.loads(text)
+        return geometry_from_display(json.loads(text))
     except ValueError:
         raise DomainError(_l("The area is not a GeoJSON object."), field=field) from None
 

@@ -20,6 +20,7 @@ from core.permissions import current_actor, guard
 from core.roles import ALL_ROLES, Role
 from enforcement.cases.routes import form_errors
 from enforcement.joint import forms, queries, rules, services, zones
+from enforcement.joint.mapping import features_for_display, geometry_for_display
 from enforcement.joint.labels import KIND_LABELS, PHASE_LABELS, STATUS_LABELS
 from enforcement.joint.models import ActionStatus, JointAction
 from enforcement.tips.public import map_config
@@ -185,7 +186,8 @@ def _form_data(action: JointAction):
                 phases="\n".join(f"{p.kind.value} {p.starts_on} {p.ends_on}"
                                  for p in action.phases),
                 zone_ids=[a.zone_id for a in action.areas if a.zone_id],
-                drawn_area=next((json.dumps(a.geojson) for a in action.areas if a.geojson), ""))
+                drawn_area=next((json.dumps(geometry_for_display(a.geojson))
+                                 for a in action.areas if a.geojson), ""))
 
 
 def _features(action: JointAction, cases) -> dict:
@@ -199,7 +201,7 @@ def _features(action: JointAction, cases) -> dict:
             features.append({"type": "Feature", "geometry": {
                 "type": "Point", "coordinates": [case.lng, case.lat]},
                 "properties": {"name": case.number, "kind": "case"}})
-    return {"type": "FeatureCollection", "features": features}
+    return features_for_display({"type": "FeatureCollection", "features": features})
 
 
 def _detail(action: JointAction, status: int = 200, results=None):

@@ -15,6 +15,7 @@ from core.roles import ALL_ROLES, Role
 from enforcement.cases.models import Case
 from enforcement.cases.routes import form_errors
 from enforcement.joint import forms, zones
+from enforcement.joint.mapping import features_for_display, geometry_for_display
 from enforcement.joint.models import Zone
 from enforcement.joint.routes import units_for_select
 from enforcement.tips.models import Tip
@@ -44,12 +45,16 @@ def list_zones():
         for z in rows]}
     return render_template("joint/zone_list.html", zones=rows, format_windows=zones.format_windows,
                            can_edit=actor.role in EDITORS, map_config=map_config(),
-                           features=features)
+                           features=features_for_display(features))
 
 
 def _form_page(form, zone, status=200):
+    features = {"type": "FeatureCollection", "features": [] if zone is None else [
+        {"type": "Feature", "geometry": zone.geojson, "properties": {"name": zone.name,
+                                                                     "kind": "area"}}]}
     return render_template("joint/zone_form.html", form=form, zone=zone,
-                           map_config=map_config()), status
+                           map_config=map_config(),
+                           features=features_for_display(features)), status
 
 
 def _unit_choices(form, actor):
@@ -88,7 +93,7 @@ def edit_zone(zone: Zone):
     actor = current_actor()
     form = forms.ZoneForm(obj=None if request.method == "POST" else zone,
                           data=None if request.method == "POST" else {
-                              "geojson": json.dumps(zone.geojson),
+                              "geojson": json.dumps(geometry_for_display(zone.geojson)),
                               "windows": zones.format_windows(zone)})
     _unit_choices(form, actor)
     if form.validate_on_submit():
@@ -123,4 +128,4 @@ def show_zone(zone: Zone):
     return render_template("joint/zone_detail.html", zone=zone, counts=counts, peak=peak,
                            cases=recent, tips=tips, windows=zones.format_windows(zone),
                            can_edit=actor.role in EDITORS, map_config=map_config(),
-                           features=features)
+                           features=features_for_display(features))

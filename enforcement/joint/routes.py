@@ -20,8 +20,8 @@ from core.permissions import current_actor, guard
 from core.roles import ALL_ROLES, Role
 from enforcement.cases.routes import form_errors
 from enforcement.joint import forms, queries, rules, services, zones
-from enforcement.joint.mapping import features_for_display, geometry_for_display
 from enforcement.joint.labels import KIND_LABELS, PHASE_LABELS, STATUS_LABELS
+from enforcement.joint.mapping import features_for_display, geometry_for_display
 from enforcement.joint.models import ActionStatus, JointAction
 from enforcement.tips.public import map_config
 from extensions import db

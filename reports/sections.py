@@ -95,7 +95,8 @@ def metrics(period: Period) -> dict:
 
 METRIC_LABELS = {
     "actions": _l("Joint actions"), "person_days": _l("Person-days deployed"),
-    "vehicles_checked": _l("Vehicles checked"), "vehicles_detained": _l("Vehicles detained in actions"),
+    "vehicles_checked": _l("Vehicles checked"),
+    "vehicles_detained": _l("Vehicles detained in actions"),
     "violent_incidents": _l("Violent-resistance incidents"), "media_reports": _l("Media reports"),
     "cases": _l("Cases"), "detentions": _l("Vehicle detentions (cases)"),
     "fines": _l("Fines decided (yuan)"), "tips_received": _l("Tips received"),

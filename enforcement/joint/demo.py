@@ -95,7 +95,8 @@ def _district_month(rng, actor, units, code, first, zone_by_unit, today):
         _action(rng, actor, district, "concentrated_action",
                 f"{district.name}{first:%-m}月集中治理行动", _at(day, 8),
                 _at(day + dt.timedelta(days=1), 20),
-                [(transport, staff - staff // 3), (police, staff // 4), (cm, staff // 3 - staff // 4)],
+                [(transport, staff - staff // 3), (police, staff // 4),
+                 (cm, staff // 3 - staff // 4)],
                 zone)
         count += 1
     for _ in range(4):  # daily joint patrols: police 3–5, sometimes 2 or 6
@@ -121,15 +122,18 @@ def _meetings(rng, actor, units, today) -> int:
                 continue  # these two have not met yet this quarter
             held = min(q + dt.timedelta(days=rng.randint(5, 40)), today)
             due = held + dt.timedelta(days=rng.choice([20, 30, 45]))
-            meeting = meetings.record_meeting(actor=actor, unit=district, data=meetings.MeetingInput(
-                held_on=held, title=f"{district.name}{held.year}年第{(held.month - 1) // 3 + 1}季度"
-                                    "打击非法营运联席会议",
-                topics="通报非法营运形势；研究重点区域整治", decisions="加强严管时段联合巡查；"
-                "建立定点包干责任制", attendee_unit_ids=[u.id for u in (
-                    district, team, units.get(f"{code}-GA01"), units.get(f"{code}-CG01")) if u],
-                tasks=[meetings.TaskInput("严管时段增派联合巡查力量", team.id, due),
-                       meetings.TaskInput("完成定点包干责任清单", district.id,
-                                          due + dt.timedelta(days=15))]))
+            title = (f"{district.name}{held.year}年第{(held.month - 1) // 3 + 1}季度"
+                     "打击非法营运联席会议")
+            present = [u.id for u in (district, team, units.get(f"{code}-GA01"),
+                                      units.get(f"{code}-CG01")) if u]
+            tasks = [meetings.TaskInput("严管时段增派联合巡查力量", team.id, due),
+                     meetings.TaskInput("完成定点包干责任清单", district.id,
+                                        due + dt.timedelta(days=15))]
+            data = meetings.MeetingInput(
+                held_on=held, title=title, topics="通报非法营运形势；研究重点区域整治",
+                decisions="加强严管时段联合巡查；建立定点包干责任制", attendee_unit_ids=present,
+                tasks=tasks)
+            meeting = meetings.record_meeting(actor=actor, unit=district, data=data)
             count += 1
             for task in meeting.tasks:
                 _progress(rng, actor, task, today)

@@ -33,7 +33,8 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class ActionForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, v)
+                                            for k, v in KIND_LABELS.items()])
     name = StringField(_l("Name"), render_kw={"maxlength": 200})
     planned_start = DateTimeLocalField(_l("Planned start"), validators=[InputRequired()])
     planned_end = DateTimeLocalField(_l("Planned end"), validators=[InputRequired()])

@@ -38,3 +38,21 @@ def geometry_from_display(geometry):
 def features_for_display(collection: dict) -> dict:
     return dict(collection, features=[dict(f, geometry=geometry_for_display(f["geometry"]))
                                       for f in collection["features"]])
+
+
+def unit_boundaries(actor) -> dict:
+    """The boundaries of the districts and streets in scope (not the city's own box), drawn
+    under the areas so that a map without tiles still shows where things are."""
+    from enforcement.cases.maps import units_feature_collection
+
+    collection = units_feature_collection(actor, None, _use_gcj())
+    return dict(collection, features=[f for f in collection["features"]
+                                      if f["properties"]["depth"] > 0])
+
+
+def map_context() -> dict:
+    """What the map partial needs: the tile configuration and the unit boundaries in scope."""
+    from core.permissions import current_actor
+    from enforcement.tips.public import map_config
+
+    return {"map_config": map_config(), "units": unit_boundaries(current_actor())}

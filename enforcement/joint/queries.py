@@ -39,7 +39,8 @@ def month_bounds(month: str) -> Optional[tuple[dt.datetime, dt.datetime]]:
 
 
 def actions_in_scope(actor, f: Optional[ActionFilter] = None) -> Select:
-    """Actions the actor's units lead, host or join, filtered (kind, status, lead unit code, month)."""
+    """Actions the actor's units lead, host or join, filtered (kind, status, lead unit code,
+    month)."""
     f = f or ActionFilter()
     stmt = select(JointAction)
     if not scoping.is_citywide(actor):

@@ -21,9 +21,8 @@ from core.roles import ALL_ROLES, Role
 from enforcement.cases.routes import form_errors
 from enforcement.joint import forms, queries, rules, services, zones
 from enforcement.joint.labels import KIND_LABELS, PHASE_LABELS, STATUS_LABELS
-from enforcement.joint.mapping import features_for_display, geometry_for_display
+from enforcement.joint.mapping import features_for_display, geometry_for_display, map_context
 from enforcement.joint.models import ActionStatus, JointAction
-from enforcement.tips.public import map_config
 from extensions import db
 
 bp = Blueprint("joint", __name__, url_prefix="/joint")
@@ -126,7 +125,7 @@ def new_action():
                 warnings = [rules.describe(b.rule, b.detail) for b in
                             services.preview_breaches(actor=actor, unit=actor.unit, data=data)]
                 return render_template("joint/action_form.html", form=form, action=None,
-                                       map_config=map_config(), warnings=warnings,
+                                       **map_context(), warnings=warnings,
                                        checked=True)
             action = services.plan_action(actor=actor, unit=actor.unit, data=data)
         except DomainError as exc:
@@ -138,7 +137,7 @@ def new_action():
             return redirect(url_for("joint.show_action", id=action.id))
     status = 422 if request.method == "POST" else 200
     return render_template("joint/action_form.html", form=form, action=None,
-                           map_config=map_config(), warnings=warnings), status
+                           **map_context(), warnings=warnings), status
 
 
 def _flash_breaches(action: JointAction) -> None:
@@ -168,7 +167,7 @@ def edit_action(action: JointAction):
             return redirect(url_for("joint.show_action", id=action.id))
     status = 422 if request.method == "POST" else 200
     return render_template("joint/action_form.html", form=form, action=action,
-                           map_config=map_config(),
+                           **map_context(),
                            warnings=_warnings(action, form)), status
 
 
@@ -220,7 +219,7 @@ def _detail(action: JointAction, status: int = 200, results=None):
         "joint/action_detail.html", action=action, cases=cases, kinds=KIND_LABELS,
         statuses=STATUS_LABELS, phases=PHASE_LABELS, departments=DEPARTMENT_LABELS,
         breaches=[rules.describe(b.rule, b.detail) for b in action.breaches],
-        results=results, plain=forms.PlainForm(formdata=None), map_config=map_config(),
+        results=results, plain=forms.PlainForm(formdata=None), **map_context(),
         features=_features(action, cases),
         can_edit=lead and actor.role in PLANNERS and action.status is ActionStatus.planned,
         can_approve=lead and actor.role in APPROVERS and action.status is ActionStatus.planned,

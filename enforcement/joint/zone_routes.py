@@ -15,11 +15,10 @@ from core.roles import ALL_ROLES, Role
 from enforcement.cases.models import Case
 from enforcement.cases.routes import form_errors
 from enforcement.joint import forms, zones
-from enforcement.joint.mapping import features_for_display, geometry_for_display
+from enforcement.joint.mapping import features_for_display, geometry_for_display, map_context
 from enforcement.joint.models import Zone
 from enforcement.joint.routes import units_for_select
 from enforcement.tips.models import Tip
-from enforcement.tips.public import map_config
 from extensions import db
 
 bp = Blueprint("zones", __name__, url_prefix="/joint/zones")
@@ -44,7 +43,7 @@ def list_zones():
                                                                   "kind": "area"}}
         for z in rows]}
     return render_template("joint/zone_list.html", zones=rows, format_windows=zones.format_windows,
-                           can_edit=actor.role in EDITORS, map_config=map_config(),
+                           can_edit=actor.role in EDITORS, **map_context(),
                            features=features_for_display(features))
 
 
@@ -53,7 +52,7 @@ def _form_page(form, zone, status=200):
         {"type": "Feature", "geometry": zone.geojson, "properties": {"name": zone.name,
                                                                      "kind": "area"}}]}
     return render_template("joint/zone_form.html", form=form, zone=zone,
-                           map_config=map_config(),
+                           **map_context(),
                            features=features_for_display(features)), status
 
 
@@ -127,5 +126,5 @@ def show_zone(zone: Zone):
          "properties": {"name": c.number, "kind": "case"}} for c in recent]}
     return render_template("joint/zone_detail.html", zone=zone, counts=counts, peak=peak,
                            cases=recent, tips=tips, windows=zones.format_windows(zone),
-                           can_edit=actor.role in EDITORS, map_config=map_config(),
+                           can_edit=actor.role in EDITORS, **map_context(),
                            features=features_for_display(features))

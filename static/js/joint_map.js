@@ -13,6 +13,13 @@
   } else if (status) {
     status.textContent = el.dataset.labelNoTiles || "";
   }
+  var units = JSON.parse(el.dataset.units || "{}");
+  if (units && units.features && units.features.length) {
+    L.geoJSON(units, {
+      style: function () { return { color: "#6c757d", weight: 1, dashArray: "4 4", fill: false }; },
+      onEachFeature: function (feature, lyr) { lyr.bindTooltip(feature.properties.name); }
+    }).addTo(map);
+  }
   var layer = L.geoJSON(data, {
     style: function () { return { color: "#d9822b", weight: 2, fillOpacity: 0.25 }; },
     pointToLayer: function (feature, latlng) {

@@ -37,9 +37,11 @@ def bar_chart(title: str, items: list[tuple[str, float]], width: int = 640,
 
 
 def hotspot_map(title: str, points: list[tuple[float, float, int]], shapes: list,
-                width: int = 640, height: int = 420) -> str:
+                width: int = 640, height: int = 420, background: list = ()) -> str:
     """Case hotspots as circles (area ∝ count) over the strict-control zones, in a simple
-    equirectangular projection of the box that holds them (no tiles: works offline)."""
+    equirectangular projection of the box that holds them (no tiles: works offline);
+    ``background`` (name, polygon) pairs, e.g. district boundaries, are outlined beneath and
+    clipped to the picture."""
     lats = [p[0] for p in points] + [y for _n, s in shapes for y in (s.bounds[1], s.bounds[3])]
     lngs = [p[1] for p in points] + [x for _n, s in shapes for x in (s.bounds[0], s.bounds[2])]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -59,6 +61,15 @@ def hotspot_map(title: str, points: list[tuple[float, float, int]], shapes: list
     def xy(lat, lng):
         return margin + (lng - min_lng) * scale, height - margin - (lat - min_lat) * scale
 
+    for name, geometry in background:
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lat, lng) for lng, lat in
+                                                             polygon.exterior.coords))
+            parts.append(f'<polygon points="{ring}" fill="none" stroke="#9aa0a6" '
+                         f'stroke-width="1" stroke-dasharray="4 3"/>')
+        cx, cy = xy(geometry.centroid.y, geometry.centroid.x)
+        if margin < cx < width - margin and top < cy < height - margin:
+            parts.append(_text(cx, cy, name, 10, fill="#80868b"))
     for name, geometry in shapes:
         ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lat, lng) for lng, lat in
                                                          geometry.exterior.coords))

@@ -225,7 +225,26 @@ def hotspots_section(period: Period) -> dict:
                         "rows": zone_rows},
                        {"key": "cells", "title": _l("Hotspots (grid cells)"),
                         "headers": [_l("Centre (lat, lng)"), _l("Cases")], "rows": top}],
-            "charts": [charts.hotspot_map(_("Map of hotspots"), points, shapes)]}
+            "charts": [charts.hotspot_map(_("Map of hotspots"), points, shapes,
+                                          background=_district_outlines())]}
+
+
+def _district_outlines() -> list:
+    """(name, polygon) of the districts that have a boundary, for the hotspot map."""
+    out = []
+    for unit in db.session.scalars(select(Unit).where(
+            Unit.kind.in_([UnitKind.district, UnitKind.county]),
+            Unit.boundary_geojson.is_not(None)).order_by(Unit.code)):
+        geometry = unit.boundary_geojson
+        geometry = geometry.get("geometry", geometry) if geometry.get("type") == "Feature" \
+            else geometry
+        try:
+            polygon = shape(geometry)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if polygon.geom_type in ("Polygon", "MultiPolygon") and polygon.is_valid:
+            out.append((unit.name, polygon))
+    return out
 
 
 def districts() -> list[Unit]:

@@ -204,3 +204,33 @@ def test_gcj02_tiles_shift_display_and_drawings_back(app, client, db, tree, logi
     assert all(abs(a - b) < 1e-5 for p, q in zip(stored, wgs) for a, b in zip(p, q))
     page = client.get(response.location).get_data(as_text=True)
     assert str(shown[0][0]) in page and "106.545," not in page
+
+
+def test_more_tasks_from_a_meeting_and_a_zone_taken_out_of_force(client, db, tree, login_as):
+    from enforcement.joint.models import FollowUpTask
+
+    office = login_as(Role.district_office, "north")
+    meeting = meetings.record_meeting(actor=office, unit=tree["north"], data=meetings.MeetingInput(
+        held_on=dt.date(2026, 10, 9), title="联席会议"))
+    token = csrf_token(client, f"/joint/meetings/{meeting.id}")
+    base = {"csrf_token": token, "unit_id": str(tree["north_team"].id), "title": "北站夜查",
+            "decision": "加强夜查"}
+    early = client.post(f"/joint/meetings/{meeting.id}/tasks", data=dict(base, due_on="2026-10-01"))
+    assert early.status_code == 422 and 'data-field="due_on"' in early.get_data(as_text=True)
+    outside = client.post(f"/joint/meetings/{meeting.id}/tasks",
+                          data=dict(base, due_on="2026-10-30", unit_id=str(tree["centre"].id)))
+    assert outside.status_code == 422
+    ok = client.post(f"/joint/meetings/{meeting.id}/tasks", data=dict(base, due_on="2026-10-30"))
+    assert ok.status_code == 302
+    assert [t.title for t in db.session.scalars(select(FollowUpTask))] == ["北站夜查"]
+    token = csrf_token(client, "/joint/zones/new")
+    client.post("/joint/zones/new", data={
+        "csrf_token": token, "name": "北站", "unit_id": str(tree["north"].id),
+        "windows": "1-7 08:00-20:00", "geojson": STATION, "is_active": "y"})
+    zone = db.session.scalar(select(Zone))
+    assert zone.is_active
+    client.post(f"/joint/zones/{zone.id}/edit", data={
+        "csrf_token": token, "name": "北站", "unit_id": str(tree["north"].id),
+        "windows": "1-7 08:00-20:00", "geojson": STATION})
+    db.session.expire_all()
+    assert db.session.get(Zone, zone.id).is_active is False

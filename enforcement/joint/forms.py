@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -81,6 +82,7 @@ class ZoneForm(FlaskForm):
     windows = StringField(_l("Hours (1 = Monday … 7 = Sunday)"),
                           render_kw={"placeholder": "1-5 17:00-20:00; 6,7 09:00-21:00"})
     geojson = HiddenField(_l("Polygon"))
+    is_active = BooleanField(_l("In force"), default=True)
 
 
 class MeetingForm(FlaskForm):
@@ -93,6 +95,13 @@ class MeetingForm(FlaskForm):
     tasks = TextAreaField(
         _l("Follow-up tasks, one per line: owner unit code, due date, title"),
         render_kw={"rows": 4, "placeholder": "500112-JT01 2026-04-30 北站夜间巡查"})
+
+
+class NewTaskForm(FlaskForm):
+    unit_id = SelectField(_l("Owner unit"), coerce=int, choices=[], validate_choice=False)
+    due_on = DateField(_l("Due"), validators=[InputRequired()])
+    title = StringField(_l("Task"), render_kw={"maxlength": 200})
+    decision = TextAreaField(_l("Decision it follows"), render_kw={"rows": 2})
 
 
 class TaskForm(FlaskForm):
@@ -183,7 +192,7 @@ def results_input(form: ResultsForm) -> services.ResultsInput:
 
 
 def zone_input(form: ZoneForm) -> zones.ZoneInput:
-    return zones.ZoneInput(name=form.name.data or "",
+    return zones.ZoneInput(name=form.name.data or "", is_active=bool(form.is_active.data),
                            geojson=parse_geojson(form.geojson.data, "geojson"),
                            windows=zones.parse_windows(form.windows.data or ""),
                            responsible_department=form.responsible_department.data or "")

@@ -71,12 +71,43 @@ def new_meeting():
         422 if request.method == "POST" else 200
 
 
+def _meeting_page(meeting: Meeting, form=None, status: int = 200):
+    actor = current_actor()
+    form = form or forms.NewTaskForm(formdata=None)
+    form.unit_id.choices = [SelectChoice(u.id, f"{u.code} {u.name}")
+                            for u in units_for_select(actor)]
+    return render_template("joint/meeting_detail.html", meeting=meeting, labels=TASK_LABELS,
+                           today=local_today(), task_form=form,
+                           can_assign=actor.role in ORGANISERS), status
+
+
 @bp.route("/meetings/<int:id>")
 @guard(ALL_ROLES, model=Meeting)
 def show_meeting(meeting: Meeting):
     """A meeting: attendees, topics, decisions and its tasks."""
-    return render_template("joint/meeting_detail.html", meeting=meeting, labels=TASK_LABELS,
-                           today=local_today())
+    return _meeting_page(meeting)
+
+
+@bp.route("/meetings/<int:id>/tasks", methods=["POST"])
+@guard(ORGANISERS, model=Meeting, write=True)
+def add_task(meeting: Meeting):
+    """Set one more follow-up task from the meeting's decisions."""
+    form = forms.NewTaskForm()
+    if not form.validate_on_submit():
+        return _meeting_page(meeting, form, 422)
+    try:
+        meetings.add_task(meeting, actor=current_actor(), data=meetings.TaskInput(
+            title=form.title.data or "", unit_id=form.unit_id.data, due_on=form.due_on.data,
+            decision=form.decision.data or ""))
+    except DomainError as exc:
+        db.session.rollback()
+        if "tasks" in exc.fields:  # the service names the task list; here it is the title
+            exc.fields = {"title": exc.fields.pop("tasks"), **exc.fields}
+        form_errors(form, exc)
+        return _meeting_page(db.session.get(Meeting, meeting.id), form, exc.status)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("meetings.show_meeting", id=meeting.id))
 
 
 @bp.route("/tasks")

@@ -50,7 +50,7 @@ def _task(meeting_date: dt.date, data: TaskInput, actor) -> FollowUpTask:
     if not (data.title or "").strip():
         raise DomainError(_l("Give each task a title."), field="tasks")
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
-    if unit is None:
+    if unit is None or (actor is not None and not scoping.in_scope(actor, unit)):
         raise DomainError(_l("Choose the unit that owns the task."), field="tasks")
     if data.due_on is None:
         raise DomainError(_l("Give each task a due date."), field="tasks")
@@ -92,6 +92,7 @@ def record_meeting(*, actor, unit: Unit, data: MeetingInput,
 
 
 def add_task(meeting: Meeting, *, actor, data: TaskInput) -> FollowUpTask:
+    """Set one more task from a recorded meeting (set on the meeting's date)."""
     task = _task(meeting.held_on, data, actor)
     task.meeting_id = meeting.id
     db.session.add(task)

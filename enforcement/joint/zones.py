@@ -26,6 +26,7 @@ class ZoneInput:
     geojson: Optional[dict]
     windows: list[tuple[int, dt.time, dt.time]] = field(default_factory=list)
     responsible_department: str = ""
+    is_active: bool = True
 
 
 def parse_windows(text: str) -> list[tuple[int, dt.time, dt.time]]:
@@ -75,6 +76,7 @@ def _apply(zone: Zone, data: ZoneInput) -> None:
     zone.name = data.name.strip()
     zone.responsible_department = (data.responsible_department or "").strip()[:120] or None
     zone.geojson = data.geojson
+    zone.is_active = data.is_active
     zone.min_lat, zone.max_lat, zone.min_lng, zone.max_lng = miny, maxy, minx, maxx
     zone.windows = [ZoneWindow(weekday=d, starts_at=a, ends_at=b) for d, a, b in data.windows]
 

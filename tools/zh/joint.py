@@ -227,4 +227,8 @@ ZH = {
     "Version": "版本",
     "Built at": "生成时间",
     "No report archived yet.": "尚无归档报告。",
+    "In force": "有效",
+    "Decision it follows": "依据的议定事项",
+    "Set a follow-up task": "交办督办事项",
+    "Set the task": "交办",
 }

@@ -8,6 +8,10 @@ FONT = "Noto Sans CJK SC, Noto Serif CJK SC, sans-serif"
 BAR = "#2f6db5"
 
 
+def _attr(value) -> str:
+    return escape(str(value), {'"': "&quot;"})
+
+
 def _text(x, y, text, size=11, anchor="middle", fill="#222") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
             f'font-family="{FONT}" fill="{fill}">{escape(str(text))}</text>')
@@ -21,7 +25,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], width: int = 640,
     peak = max([v for _l, v in items] + [1])
     step = plot_w / max(len(items), 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{_attr(title)}">',
              _text(width / 2, 18, title, 13),
              f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
              f'stroke="#888" stroke-width="1"/>']
@@ -45,7 +49,7 @@ def hotspot_map(title: str, points: list[tuple[float, float, int]], shapes: list
     lats = [p[0] for p in points] + [y for _n, s in shapes for y in (s.bounds[1], s.bounds[3])]
     lngs = [p[1] for p in points] + [x for _n, s in shapes for x in (s.bounds[0], s.bounds[2])]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{_attr(title)}">',
              f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f4f6f8" '
              f'stroke="#999"/>', _text(width / 2, 18, title, 13)]
     if not lats:

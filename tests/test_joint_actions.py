@@ -6,6 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.errors import ConflictError, DomainError
@@ -163,3 +165,12 @@ def test_results_validation_and_case_links(db, tree):
         actual_start=at(2, 20), actual_end=at(3, 2), vehicles_checked=40,
         case_numbers=[case_in.number]))
     assert [c.id for c in services.linked_cases(action)] == [case_in.id]
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 15)), max_size=5))
+def test_overlapping_phases_matches_shared_days(spans):
+    first = dt.date(2026, 1, 1)
+    phases = [(first + dt.timedelta(days=a), first + dt.timedelta(days=a + n)) for a, n in spans]
+    days = [{p[0] + dt.timedelta(days=i) for i in range((p[1] - p[0]).days + 1)} for p in phases]
+    shared = any(days[i] & days[j] for i in range(len(days)) for j in range(i + 1, len(days)))
+    assert rules.overlapping_phases(phases) == shared

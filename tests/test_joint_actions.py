@@ -165,6 +165,9 @@ def test_results_validation_and_case_links(db, tree):
         actual_start=at(2, 20), actual_end=at(3, 2), vehicles_checked=40,
         case_numbers=[case_in.number]))
     assert [c.id for c in services.linked_cases(action)] == [case_in.id]
+    services.record_results(action, actor=office, data=services.ResultsInput(
+        actual_start=at(2, 20), actual_end=at(3, 2), vehicles_checked=41))  # corrected
+    assert services.linked_cases(action) == [] and action.vehicles_checked == 41
 
 
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 15)), max_size=5))

@@ -332,6 +332,10 @@ def record_results(action: JointAction, *, actor, data: ResultsInput) -> JointAc
     action.results_note = data.note or ""
     action.results_recorded_at = utcnow()
     action.status = ActionStatus.completed
+    keep = {c.id for c in cases}
+    for case in linked_cases(action):  # a correction may drop a case linked before
+        if case.id not in keep:
+            case.joint_action_id = None
     for case in cases:
         case.joint_action_id = action.id
     db.session.flush()

@@ -18,7 +18,7 @@ def index():
 
 def init_app(app) -> None:
     from core.api import api
-    from enforcement import tips
+    from enforcement import joint, tips
     from enforcement.cases import api as cases_api
     from enforcement.cases import routes as case_routes
     from enforcement.people import routes as people_routes
@@ -30,3 +30,4 @@ def init_app(app) -> None:
     violation_routes.init_app(app)
     cases_api.init_app(api)
     tips.init_app(app)
+    joint.init_app(app)

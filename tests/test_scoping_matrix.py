@@ -18,7 +18,8 @@ from tests.factories import UserFactory, photo_bytes
 
 SKIP_ENDPOINTS = {"static"}
 # Sample values for URL arguments that are not the guarded object.
-PLAIN_ARGS = {"code": "en", "detention_id": 1}
+PLAIN_ARGS = {"code": "en", "detention_id": 1,
+              "month": "2999-01"}  # a future report month: 422 once access is granted
 
 
 def _routes(app):
@@ -97,9 +98,31 @@ def _reward_and_request(tip):
     return reward, request
 
 
+def _joint_samples(tree, unit_key):
+    """A planned action, a zone and a meeting with one task, all of the unit."""
+    import datetime as dt
+
+    from enforcement.joint import meetings, services, zones
+
+    office = UserFactory(role=Role.district_office, unit=tree[unit_key])
+    start = services.utcnow() + dt.timedelta(days=3)
+    action = services.plan_action(actor=office, unit=tree[unit_key], data=services.ActionInput(
+        kind="night_action", name="夜查", planned_start=start,
+        planned_end=start + dt.timedelta(hours=5)))
+    zone = zones.create_zone(actor=office, unit=tree[unit_key], data=zones.ZoneInput(
+        name="北站", geojson={"type": "Polygon", "coordinates": [[
+            [106.545, 29.605], [106.555, 29.605], [106.555, 29.612], [106.545, 29.605]]]},
+        windows=zones.parse_windows("1-5 17:00-20:00")))
+    meeting = meetings.record_meeting(actor=office, unit=tree[unit_key], data=meetings.MeetingInput(
+        held_on=dt.date(2026, 1, 5), title="联席会议", tasks=[meetings.TaskInput(
+            title="夜查", unit_id=tree[unit_key].id, due_on=dt.date(2026, 2, 5))]))
+    return action, zone, meeting, meeting.tasks[0]
+
+
 def _samples(tree):
     """For each guarded model: (object in the actor's scope, object outside it)."""
     from enforcement.cases.models import Case, CaseDocument, Evidence
+    from enforcement.joint.models import FollowUpTask, JointAction, Meeting, Zone
     from enforcement.people.models import Person, Vehicle
     from enforcement.tips.models import Tip, TipPhoto
     from enforcement.tips.reward_models import IdentityRequest, Reward
@@ -113,6 +136,8 @@ def _samples(tree):
     tip_out, tip_photo_out = _tip_with_photo(tree, "centre_team")
     reward_in, request_in = _reward_and_request(tip_in)
     reward_out, request_out = _reward_and_request(tip_out)
+    action_in, zone_in, meeting_in, task_in = _joint_samples(tree, "north_team")
+    action_out, zone_out, meeting_out, task_out = _joint_samples(tree, "centre_team")
     return {Unit: (tree["north_street"], tree["centre"]), User: (inside, outside),
             Case: (case_in, case_out), Evidence: (evidence_in, evidence_out),
             CaseDocument: (doc_in, doc_out),
@@ -121,6 +146,8 @@ def _samples(tree):
             Tip: (tip_in, tip_out), TipPhoto: (tip_photo_in, tip_photo_out),
             ViolationType: (case_in.violation_type, None),  # shared: no outside
             Reward: (reward_in, reward_out), IdentityRequest: (request_in, request_out),
+            JointAction: (action_in, action_out), Zone: (zone_in, zone_out),
+            Meeting: (meeting_in, meeting_out), FollowUpTask: (task_in, task_out),
             **_blacklist_samples(tree, case_in, case_out)}
 
 

@@ -91,10 +91,12 @@ def feed_events(actor) -> Select:
 
 
 def sightings_in_scope(actor) -> Select:
-    """Sightings seen in the actor's subtree, or of entries its subtree listed."""
+    """Sightings of entries the actor may see, seen in its subtree or of entries its subtree
+    listed (a unit is never told of another district's unpublished entry by an alert)."""
     stmt = select(Sighting).join(BlacklistEntry, BlacklistEntry.id == Sighting.entry_id)
     if scoping.is_citywide(actor):
         return stmt.order_by(Sighting.seen_at.desc(), Sighting.id.desc())
-    return stmt.where(or_(scoping.unit_condition(actor, Sighting.unit_id),
+    return stmt.where(entry_visible(actor),
+                      or_(scoping.unit_condition(actor, Sighting.unit_id),
                           scoping.unit_condition(actor, BlacklistEntry.unit_id))).order_by(
         Sighting.seen_at.desc(), Sighting.id.desc())

@@ -82,7 +82,7 @@ def active_by_id_number(actor, id_no: str) -> Select:
 def feed_events(actor) -> Select:
     """Change-feed events the actor may read: every listing event of its subtree's entries,
     and the events of any entry from its publication on."""
-    stmt = select(EntryEvent).where(EntryEvent.is_feed.is_(True))
+    stmt = select(EntryEvent).where(EntryEvent.feed_seq.is_not(None))
     if scoping.is_citywide(actor):
         return stmt
     return stmt.join(BlacklistEntry, BlacklistEntry.id == EntryEvent.entry_id).where(

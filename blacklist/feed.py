@@ -83,7 +83,7 @@ def decode_cursor(actor, cursor: Optional[str]) -> int:
 
 def change(event: EntryEvent) -> dict:
     data = event.snapshot
-    return {"id": event.id, "entry_id": data.get("id"), "subject": data.get("subject"),
+    return {"id": event.feed_seq, "entry_id": data.get("id"), "subject": data.get("subject"),
             "event": event.event, "at": event.at.isoformat(), "status": data.get("status"),
             "entry": data}
 
@@ -91,18 +91,18 @@ def change(event: EntryEvent) -> dict:
 def changes(actor, since: Optional[str], limit: Optional[int] = None) -> dict:
     limit = clamp_limit(limit)
     after = decode_cursor(actor, since)
-    rows = db.session.scalars(queries.feed_events(actor).where(EntryEvent.id > after)
-                              .order_by(EntryEvent.id).limit(limit + 1)).all()
+    rows = db.session.scalars(queries.feed_events(actor).where(EntryEvent.feed_seq > after)
+                              .order_by(EntryEvent.feed_seq).limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    last = rows[-1].id if rows else after
+    last = rows[-1].feed_seq if rows else after
     return {"changes": [change(e) for e in rows], "next_cursor": encode_cursor(actor, last),
             "has_more": has_more}
 
 
 def export_entries(actor) -> dict:
     """Every entry on the list that the actor may see, and a cursor to follow the feed from."""
-    last = db.session.scalar(select(func.max(EntryEvent.id))) or 0
+    last = db.session.scalar(select(func.max(EntryEvent.feed_seq))) or 0
     entries = db.session.scalars(select(BlacklistEntry).where(
         BlacklistEntry.status.in_(ACTIVE), queries.entry_visible(actor))
         .order_by(BlacklistEntry.id)).all()

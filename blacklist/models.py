@@ -188,13 +188,15 @@ class EntryCase(db.Model):
 
 
 class EntryEvent(db.Model):
-    """One step of an entry's history (never edited or deleted). The ids are the change feed's
-    order; ``snapshot`` is the entry's shareable state after the step; ``is_shared`` marks
-    steps taken once the entry had been published (every unit may see them)."""
+    """One step of an entry's history (never edited or deleted). Steps that change the list
+    carry ``feed_seq``, the change feed's order (issued under a row lock held until commit, so
+    sequence order is commit order and a consumer never skips a late commit); ``snapshot`` is
+    the entry's shareable state after the step; ``is_shared`` marks steps taken once the entry
+    had been published (every unit may see them)."""
 
     __tablename__ = "blacklist_events"
     __scope_parent__ = "entry"
-    __table_args__ = (Index("ix_blacklist_events_feed", "is_feed", "id"),)
+    __table_args__ = (CheckConstraint("(feed_seq IS NOT NULL) = is_feed", name="feed_has_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("blacklist_entries.id"), index=True)
@@ -206,11 +208,21 @@ class EntryEvent(db.Model):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     is_feed: Mapped[bool] = mapped_column(default=False)
+    feed_seq: Mapped[Optional[int]] = mapped_column(Integer, unique=True)
     is_shared: Mapped[bool] = mapped_column(default=False)
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
 
     entry: Mapped[BlacklistEntry] = relationship(back_populates="events")
     actor: Mapped[Optional[User]] = relationship()
+
+
+class FeedCounter(db.Model):
+    """The last change-feed sequence number issued (one row, locked while a step is recorded)."""
+
+    __tablename__ = "blacklist_feed_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Objection(db.Model):

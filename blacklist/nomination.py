@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, func, literal, or_, select
 
 from blacklist import ending, rules, services
 from blacklist.models import BlacklistEntry
@@ -22,27 +22,60 @@ log = logging.getLogger(__name__)
 DECIDED = (CaseStatus.decided, CaseStatus.executed, CaseStatus.closed)
 
 
-def case_rows(since: dt.date, units=None) -> list[rules.CaseRow]:
-    """Decided cases since ``since`` (optionally in those unit ids), one row per vehicle and
-    per party they name."""
-    base = (select(Case.id, Case.unit_id, Case.decided_on, ViolationType.code, Case.paid_on,
-                   Case.status)
-            .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)
-            .where(Case.decided_on >= since, Case.status.in_(DECIDED)))
-    if units is not None:
-        base = base.where(Case.unit_id.in_(units))
+def _rule_condition(rule: dict, kind: str, today: dt.date, codes: dict):
+    """The SQL pre-filter of one rule (the pure ``rules.case_matches`` still decides): it keeps
+    the nightly run from loading every decided case of the window."""
+    code = rule.get("code")
+    if code in ("repeat_decisions", "single_decision"):
+        return ViolationType.code.in_(sorted(codes["illegal_operation"]))
+    if code == "fake_plate":
+        if kind != "vehicle":
+            return false()
+        return or_(CaseVehicle.is_fake_plate.is_(True),
+                   ViolationType.code.in_(sorted(codes["fake_plate"])))
+    if code == "violent_resistance":
+        return ViolationType.code.in_(sorted(codes["violent_resistance"]))
+    if code == "organiser":
+        return CaseParty.role == "organiser" if kind == "person" else false()
+    if code == "refused_penalty":
+        overdue = dt.timedelta(days=int(rule.get("overdue_days", 30)))
+        return and_(Case.paid_on.is_(None), Case.status == CaseStatus.decided,
+                    Case.decided_on < today - overdue)
+    return false()
+
+
+def case_rows(rule: dict, today: dt.date, codes: dict, units=None) -> list[rules.CaseRow]:
+    """The decided cases ``rule`` may count, one row per vehicle or party they name, only for
+    subjects with at least the rule's minimum number of such cases (grouped in SQL)."""
+    since = rules.months_before(today, int(rule.get("window_months", 12)))
+    minimum = max(int(rule.get("min_cases", 1)), 1)
     out: list[rules.CaseRow] = []
-    vehicles = base.add_columns(CaseVehicle.vehicle_id, CaseVehicle.is_fake_plate).join(
-        CaseVehicle, CaseVehicle.case_id == Case.id)
-    for cid, unit_id, decided, code, paid, status, vid, fake in db.session.execute(vehicles):
-        out.append(rules.CaseRow(cid, unit_id, decided, "vehicle", vid, code or "", bool(fake),
-                                 "", paid, status is not CaseStatus.decided))
-    parties = base.add_columns(CaseParty.person_id, CaseParty.role).join(
-        CaseParty, CaseParty.case_id == Case.id)
-    for cid, unit_id, decided, code, paid, status, pid, role in db.session.execute(parties):
-        out.append(rules.CaseRow(cid, unit_id, decided, "person", pid, code or "", False,
-                                 getattr(role, "value", role) or "", paid,
-                                 status is not CaseStatus.decided))
+    links = {"vehicle": (CaseVehicle, CaseVehicle.vehicle_id),
+             "person": (CaseParty, CaseParty.person_id)}
+    for kind in rule.get("subjects", ["vehicle", "person"]):
+        if kind not in links:
+            continue
+        link, subject = links[kind]
+        where = [Case.decided_on >= since, Case.status.in_(DECIDED),
+                 _rule_condition(rule, kind, today, codes)]
+        if units is not None:
+            where.append(Case.unit_id.in_(units))
+        joined = (select(subject).select_from(Case)
+                  .join(link, link.case_id == Case.id)
+                  .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id))
+        candidates = joined.where(*where).group_by(subject).having(
+            func.count(func.distinct(Case.id)) >= minimum)
+        extra = (CaseVehicle.is_fake_plate, literal("")) if kind == "vehicle" else \
+            (literal(False), CaseParty.role)
+        stmt = (select(Case.id, Case.unit_id, Case.decided_on, ViolationType.code, Case.paid_on,
+                       Case.status, subject, *extra).select_from(Case)
+                .join(link, link.case_id == Case.id)
+                .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)
+                .where(*where, subject.in_(candidates)))
+        for cid, unit_id, decided, code, paid, status, sid, fake, role in db.session.execute(stmt):
+            out.append(rules.CaseRow(cid, unit_id, decided, kind, sid, code or "", bool(fake),
+                                     getattr(role, "value", role) or "", paid,
+                                     status is not CaseStatus.decided))
     return out
 
 
@@ -71,10 +104,13 @@ def run_rules(today: Optional[dt.date] = None, units=None) -> dict:
     """Evaluate every configured rule and nominate what they find, never twice for the same
     facts and never while the subject has an open entry on that list. Idempotent."""
     today = today or local_today()
-    configured = settings.get("blacklist.rules")
-    window = max([int(r.get("window_months", 12)) for r in configured] or [12])
-    rows = case_rows(rules.months_before(today, window), units)
-    found = rules.evaluate_all(configured, rows, today, _codes())
+    configured = [r for r in settings.get("blacklist.rules")
+                  if r.get("enabled", True) and r.get("code") in rules.KINDS]
+    codes = _codes()
+    found = []
+    for rule in configured:
+        found += rules.evaluate(rule, case_rows(rule, today, codes, units), today, codes)
+    found = rules.prefer_blacklist(found)
     made = skipped = 0
     existing = set(db.session.execute(select(BlacklistEntry.rule_code, BlacklistEntry.facts_key,
                                              BlacklistEntry.subject_key)).all())

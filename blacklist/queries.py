@@ -82,7 +82,7 @@ def active_by_id_number(actor, id_no: str) -> Select:
 def feed_events(actor) -> Select:
     """Change-feed events the actor may read: every listing event of its subtree's entries,
     and the events of any entry from its publication on."""
-    stmt = select(EntryEvent).where(EntryEvent.is_feed.is_(True))
+    stmt = select(EntryEvent).where(EntryEvent.feed_seq.is_not(None))
     if scoping.is_citywide(actor):
         return stmt
     return stmt.join(BlacklistEntry, BlacklistEntry.id == EntryEvent.entry_id).where(
@@ -91,10 +91,12 @@ def feed_events(actor) -> Select:
 
 
 def sightings_in_scope(actor) -> Select:
-    """Sightings seen in the actor's subtree, or of entries its subtree listed."""
+    """Sightings of entries the actor may see, seen in its subtree or of entries its subtree
+    listed (a unit is never told of another district's unpublished entry by an alert)."""
     stmt = select(Sighting).join(BlacklistEntry, BlacklistEntry.id == Sighting.entry_id)
     if scoping.is_citywide(actor):
         return stmt.order_by(Sighting.seen_at.desc(), Sighting.id.desc())
-    return stmt.where(or_(scoping.unit_condition(actor, Sighting.unit_id),
+    return stmt.where(entry_visible(actor),
+                      or_(scoping.unit_condition(actor, Sighting.unit_id),
                           scoping.unit_condition(actor, BlacklistEntry.unit_id))).order_by(
         Sighting.seen_at.desc(), Sighting.id.desc())

@@ -32,7 +32,9 @@ DEFAULT_RULES = [
      "list": "blacklist"},
     {"code": "organiser", "enabled": True, "subjects": ["person"], "min_cases": 1,
      "window_months": 24, "serious": True, "list": "blacklist"},
-    {"code": "single_decision", "enabled": True, "subjects": ["vehicle", "person"],
+    # off by default (§6.2 lists the five above); a city that keeps a focused-attention list of
+    # every penalised offender turns it on
+    {"code": "single_decision", "enabled": False, "subjects": ["vehicle", "person"],
      "min_cases": 1, "window_months": 12, "serious": False, "list": "attention"},
 ]
 KINDS = frozenset(r["code"] for r in DEFAULT_RULES)
@@ -159,7 +161,11 @@ def evaluate_all(rules: list[dict], rows: list[CaseRow], today: dt.date,
                  codes: dict) -> list[Nomination]:
     """Every rule's nominations; a subject that a blacklist rule nominates is not also put on
     the attention list for the same run."""
-    found = [n for rule in rules for n in evaluate(rule, rows, today, codes)]
+    return prefer_blacklist([n for rule in rules for n in evaluate(rule, rows, today, codes)])
+
+
+def prefer_blacklist(found: list[Nomination]) -> list[Nomination]:
+    """Drop attention-list nominations of subjects a blacklist rule nominates in the same run."""
     on_blacklist = {(n.subject_kind, n.subject_id) for n in found if n.list_kind == "blacklist"}
     return [n for n in found if n.list_kind == "blacklist"
             or (n.subject_kind, n.subject_id) not in on_blacklist]

@@ -20,6 +20,7 @@ from blacklist.models import (
     EntryCase,
     EntryEvent,
     EntryStatus,
+    FeedCounter,
     ListKind,
     Objection,
     ObjectionStatus,
@@ -90,13 +91,26 @@ def snapshot(entry: BlacklistEntry) -> dict:
     }
 
 
+def next_feed_seq() -> int:
+    """The next change-feed number, under a row lock kept until this transaction ends."""
+    from core.database import insert_ignore
+
+    insert_ignore(FeedCounter, id=1, last_seq=0)
+    counter = db.session.scalar(select(FeedCounter).where(FeedCounter.id == 1)
+                                .with_for_update())
+    counter.last_seq += 1
+    db.session.flush()
+    return counter.last_seq
+
+
 def record_event(entry: BlacklistEntry, event: str, source: Optional[EntryStatus], *, actor,
                  note: str = "") -> EntryEvent:
     """Append one step to the entry's history (and to the feed when it changes the list)."""
     db.session.flush()
+    is_feed = event in FEED_EVENTS and entry.starts_on is not None
     row = EntryEvent(entry=entry, event=event, from_status=source, to_status=entry.status,
-                     actor_id=getattr(actor, "id", None), note=note or "",
-                     is_feed=event in FEED_EVENTS and entry.starts_on is not None,
+                     actor_id=getattr(actor, "id", None), note=note or "", is_feed=is_feed,
+                     feed_seq=next_feed_seq() if is_feed else None,
                      is_shared=entry.first_published_at is not None,
                      snapshot=snapshot(entry))
     db.session.add(row)

@@ -166,3 +166,20 @@ def test_entry_dates_are_iso(db, tree):
     entry = listed_entry(tree)
     snap = services.snapshot(entry)
     assert dt.date.fromisoformat(snap["starts_on"]) == entry.starts_on
+
+
+def test_feed_numbers_are_gap_free_and_only_on_list_changes(db, tree):
+    from sqlalchemy import select
+
+    from blacklist.models import EntryEvent
+
+    listed_entry(tree, plate="渝A80001")
+    entry, _ = published_entry(tree, plate="渝A80002")
+    _leader, office = users(tree)
+    ending.revoke(entry, actor=office, reason="撤销")
+    rows = db.session.execute(select(EntryEvent.event, EntryEvent.feed_seq)
+                              .where(EntryEvent.feed_seq.is_not(None))
+                              .order_by(EntryEvent.feed_seq)).all()
+    assert [r[0] for r in rows] == ["listed", "listed", "published", "removed"]
+    seqs = [r[1] for r in rows]
+    assert seqs == list(range(seqs[0], seqs[0] + 4))

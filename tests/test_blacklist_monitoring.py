@@ -114,3 +114,19 @@ def test_sync_with_a_bad_token_fails_clearly(db, tree, client, runner, monkeypat
     result = runner.invoke(args=["blacklist", "sync", "--from", "http://city.example",
                                  "--token", "wrong"])
     assert result.exit_code == 1 and "401" in result.output
+
+
+def test_alert_of_another_districts_unpublished_entry_stays_with_its_owner(db, tree, client,
+                                                                           login_as):
+    listed_entry(tree, plate="渝A67890", unit_key="centre_team", office_key="centre")
+    decided_case(tree["north_team"], plate="渝A67890", lat=29.6, lng=106.5)  # seen in the north
+    login_as(Role.district_office, "north")
+    assert "渝A67890" not in client.get("/blacklist/monitoring").get_data(as_text=True)
+
+
+def test_owner_sees_where_its_listed_vehicle_was_seen(db, tree, client, login_as):
+    listed_entry(tree, plate="渝A67891", unit_key="centre_team", office_key="centre")
+    decided_case(tree["north_team"], plate="渝A67891", lat=29.6, lng=106.5)
+    login_as(Role.district_office, "centre")
+    points = client.get("/blacklist/monitoring/data").get_json()["points"]
+    assert [p[2] for p in points] == ["渝A67891"]

@@ -141,3 +141,17 @@ def test_list_pages_render(db, tree, client, login_as):
         response = client.get(url)
         assert response.status_code == 200, url
     assert "渝A76789" in client.get("/blacklist/?q=渝a76789").get_data(as_text=True)
+
+
+def test_xlsx_export_is_scoped(db, tree, client, login_as):
+    import io
+
+    import openpyxl
+
+    listed_entry(tree, plate="渝A77001")
+    listed_entry(tree, plate="渝A77002", unit_key="centre_team", office_key="centre")
+    login_as(Role.unit_leader, "north_team")
+    response = client.get("/blacklist/?format=xlsx&status=listed")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    plates = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert plates == ["渝A77001"]

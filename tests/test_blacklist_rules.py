@@ -67,6 +67,9 @@ def test_nightly_run_nominates_a_repeat_offender_once(db, tree):
     unit = tree["north_team"]
     decided_case(unit, plate="渝B54321", days_ago=100)
     decided_case(unit, plate="渝B54321", person="王五", id_number=ID_NO, days_ago=20)
+    city = UserFactory(role=Role.city_office, unit=tree["city"])
+    settings.set_value("blacklist.rules", [{**r, "enabled": True} for r in rules.DEFAULT_RULES],
+                       actor=city)  # the attention rule is off by default
     result = nomination.run_rules()
     entries = db.session.scalars(select(BlacklistEntry).where(
         BlacklistEntry.plate == "渝B54321")).all()
@@ -125,3 +128,16 @@ def test_one_off_variants_agree_with_the_registry_near_matches():
 
     check()
     assert "渝B12345" in one_off_variants("渝A12345") and "渝A1234" in one_off_variants("渝A12345")
+
+
+def test_sql_prefilter_finds_each_rule_kind(db, tree):
+    unit = tree["north_team"]
+    decided_case(unit, plate=None, person="李暴", code="GA-KF", days_ago=5)
+    decided_case(unit, plate=None, person="赵组", role="organiser", days_ago=5)
+    decided_case(unit, plate="渝E33333", code="FY-KY", days_ago=90, paid=False)
+    nomination.run_rules()
+    found = {(e.rule_code, e.person_name or e.plate) for e in
+             db.session.scalars(select(BlacklistEntry))}
+    assert {("violent_resistance", "李暴"), ("organiser", "赵组"),
+            ("refused_penalty", "渝E33333")} <= found
+    assert not any(code == "single_decision" for code, _ in found)  # off by default

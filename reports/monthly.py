@@ -110,6 +110,7 @@ def section(key: str, title, *, order: int):
 
 
 def registered_sections() -> list[Section]:
+    import reports.more_sections  # noqa: F401  (rewards and blacklist)
     import reports.sections  # noqa: F401  (registers the built-in sections)
 
     return sorted(SECTIONS.values(), key=lambda s: (s.order, s.key))

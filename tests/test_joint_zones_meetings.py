@@ -166,3 +166,20 @@ def test_districts_without_meeting_this_quarter(db, tree):
     settings.set_value("joint.meetings_per_quarter", 2, actor=city)  # the rule is data
     assert [u.code for u in meetings.districts_without_meeting(city, day)] == ["500103",
                                                                                "500112"]
+
+
+def test_case_and_tip_pages_show_their_zone_marks(client, login_as, db, tree):
+    office = UserFactory(role=Role.district_office, unit=tree["north"])
+    zones.create_zone(actor=office, unit=tree["north_team"], data=zones.ZoneInput(
+        name="重庆北站南广场", geojson=STATION, windows=zones.parse_windows("1-5 17:00-20:00")))
+    hit = make_case(tree["north_team"], local(None, 11, 23, 18), *INSIDE)
+    miss = make_case(tree["north_team"], local(None, 11, 23, 21), *INSIDE)
+    tip = make_tip(tree["north_team"], local(None, 11, 25, 17, 30), *INSIDE)
+    assert zones.marks_at(*INSIDE, local(None, 11, 23, 18))[0].name == "重庆北站南广场"
+    assert zones.marks_at(None, None, local(None, 11, 23, 18)) == []
+    login_as(Role.unit_leader, "north")
+    assert 'data-testid="zone-mark"' in client.get(f"/cases/{hit.id}").get_data(as_text=True)
+    assert 'data-testid="zone-mark"' not in client.get(f"/cases/{miss.id}").get_data(
+        as_text=True)
+    page = client.get(f"/tips/{tip.id}").get_data(as_text=True)
+    assert "重庆北站南广场" in page and 'data-testid="zone-mark"' in page

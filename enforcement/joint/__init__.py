@@ -15,3 +15,6 @@ def init_app(app) -> None:
     app.register_blueprint(meeting_routes.bp)
     joint_api.init_app(api)
     demo.register_step("joint", load_demo)
+    from enforcement.joint.zones import marks_at
+
+    app.jinja_env.globals["zone_marks"] = marks_at

@@ -140,6 +140,16 @@ def zones_of(lat, lng, at: dt.datetime, zones: list[Zone]) -> list[Zone]:
             and rules.in_zone(shape(z.geojson), _windows(z), lat, lng, at)]
 
 
+def marks_at(lat, lng, at: Optional[dt.datetime]) -> list[Zone]:
+    """The active zones that mark a point at a time (the case and tip pages show them)."""
+    if lat is None or lng is None or at is None:
+        return []
+    candidates = db.session.scalars(select(Zone).where(
+        Zone.is_active.is_(True), Zone.min_lat <= lat, Zone.max_lat >= lat,
+        Zone.min_lng <= lng, Zone.max_lng >= lng).order_by(Zone.name)).all()
+    return zones_of(lat, lng, at, list(candidates))
+
+
 def monthly_counts(zone: Zone, *, months: int, today: dt.date, actor=None) -> list[tuple]:
     """(YYYY-MM, cases marked) for the last ``months`` months, oldest first."""
     first = dt.date(today.year, today.month, 1)

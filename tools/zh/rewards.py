@@ -151,4 +151,5 @@ ZH = {
     "Blacklist changes": "黑名单变动",
     "Blacklist changes in the month": "本月黑名单变动",
     "Change": "变动",
+    "Strict-control zone: %(name)s": "严管区：%(name)s",
 }

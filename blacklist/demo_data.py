@@ -86,7 +86,7 @@ def load(seed: int) -> str:
     today = local_today()
     vehicles = _repeat_vehicles(60)
     persons = _persons(10)
-    if len(vehicles) < 40:
+    if len(vehicles) < 10:
         return f"only {len(vehicles)} decided vehicles, skipped"
     made = []
 

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blacklist import forms, publication
-from blacklist.models import PublicationBatch
+from blacklist.models import BlacklistEntry, EntryStatus, PublicationBatch
 from core.base import local_today
-from core.errors import DomainError
+from core.errors import ConflictError, DomainError
 from core.permissions import current_actor, guard, public
 from core.roles import Role
 from extensions import db
@@ -93,3 +93,38 @@ def public_batch_pdf(number: str):
     return Response(publication.batch_pdf(batch), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="blacklist-{batch.number}.pdf"',
         "Cache-Control": "no-cache"})
+
+
+@bp.route("/<int:id>/notice.pdf")
+@guard((Role.unit_leader, Role.district_office, Role.city_office), model=BlacklistEntry,
+       arg="entry")
+def entry_notice_pdf(entry: BlacklistEntry):
+    """The notice to the party (事先告知书) of an approved blacklist nomination, as PDF."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from blacklist import rules
+    from core import scoping, settings
+    from enforcement import documents
+
+    actor = current_actor()
+    if not scoping.can_see_unit(actor, entry.unit):
+        abort(404)
+    if entry.office_approved_at is None or entry.status not in (EntryStatus.nominated,
+                                                                EntryStatus.notified):
+        raise ConflictError(_("A notice is issued for an approved nomination before listing."))
+    months = settings.get("blacklist.serious_listing_months" if entry.is_serious
+                          else "blacklist.listing_months")
+    html = render_template("blacklist/notice_pdf.html", entry=entry, months=months,
+                           rule=rules.rule_label(entry.rule_code), reason=entry.reason,
+                           case_numbers=[link.case.number for link in entry.cases],
+                           days=settings.get("blacklist.objection_working_days"),
+                           issued_on=entry.notified_on or local_today())
+    weasyprint = documents._weasyprint()[0]
+    static_root = Path(current_app.static_folder)
+    pdf = weasyprint.HTML(string=html, base_url=static_root.as_uri() + "/",
+                          url_fetcher=documents.url_fetcher([static_root])).write_pdf()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="notice-{entry.id}.pdf"',
+        "Cache-Control": "no-store"})

@@ -32,6 +32,7 @@ from core.base import local_today, utcnow
 from core.errors import ConflictError, DomainError
 from core.roles import Role
 from enforcement import deadlines
+from enforcement.people.models import Person, Vehicle
 from extensions import db
 
 settings.define("blacklist.objection_working_days", 5, "working days the party may object "
@@ -142,6 +143,9 @@ def _subject(data: SubjectInput) -> dict:
             raise DomainError(str(exc.message), field="plate") from None
         out.update(plate=plate, plate_colour=(data.plate_colour or "").strip() or None,
                    vin=(data.vin or "").strip().upper() or None, subject_key=f"vehicle:{plate}")
+        if out["vehicle_id"] is None:  # link the registry record, for the vehicle's history
+            out["vehicle_id"] = db.session.scalar(select(Vehicle.id).where(
+                Vehicle.plate == plate).order_by(Vehicle.id).limit(1))
     elif kind is SubjectKind.person:
         name = (data.name or "").strip()
         if not name or len(name) > 60:
@@ -158,6 +162,9 @@ def _subject(data: SubjectInput) -> dict:
                 phone = identity.validate_phone(data.phone)
             except identity.PhoneError as exc:
                 raise DomainError(str(exc), field="phone") from None
+        if out["person_id"] is None and id_no:
+            out["person_id"] = db.session.scalar(select(Person.id).where(
+                Person.id_number == id_no))
         key = id_no or (f"p{data.person_id}" if data.person_id else name)
         out.update(person_name=name, id_number=id_no, phone=phone, subject_key=f"person:{key}")
     else:

@@ -70,3 +70,20 @@ def published_entry(tree, plate="渝A12345", unit_key="north_team", office_key="
     batch = publication.publish_batch(actor=office, period=local_today().strftime("%Y-%m"),
                                       entry_ids=[entry.id])
     return entry, batch
+
+
+def make_tree() -> dict:
+    """The conftest ``tree`` for apps outside the per-test transaction (fresh databases)."""
+    from core.models import Department, UnitKind
+    from tests.factories import UnitFactory
+
+    city = UnitFactory(code="500000", name="重庆市", kind=UnitKind.city)
+    north = UnitFactory(code="500112", name="渝北区", parent=city)
+    centre = UnitFactory(code="500103", name="渝中区", parent=city)
+    north_team = UnitFactory(code="500112-JT01", name="渝北执法支队", kind=UnitKind.department,
+                             department=Department.transport, parent=north)
+    centre_team = UnitFactory(code="500103-JT01", name="渝中执法支队",
+                              kind=UnitKind.department, department=Department.transport,
+                              parent=centre)
+    return {"city": city, "north": north, "centre": centre, "north_team": north_team,
+            "centre_team": centre_team}

@@ -155,3 +155,22 @@ def test_xlsx_export_is_scoped(db, tree, client, login_as):
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     plates = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert plates == ["渝A77001"]
+
+
+def test_notice_to_the_party_pdf(db, tree, client, login_as):
+    import io
+
+    import pypdf
+
+    from blacklist import services
+    from tests.blacklist_support import users
+
+    entry = nominate_vehicle(tree, plate="渝A78901")
+    login_as(Role.district_office, "north")
+    assert client.get(f"/blacklist/{entry.id}/notice.pdf").status_code == 409
+    leader, office = users(tree)
+    services.approve_by_leader(entry, actor=leader)
+    services.approve_by_office(entry, actor=office)
+    response = client.get(f"/blacklist/{entry.id}/notice.pdf")
+    text = pypdf.PdfReader(io.BytesIO(response.get_data())).pages[0].extract_text()
+    assert "列入黑名单事先告知书" in text and "渝A78901" in text

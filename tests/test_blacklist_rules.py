@@ -141,3 +141,28 @@ def test_sql_prefilter_finds_each_rule_kind(db, tree):
     assert {("violent_resistance", "李暴"), ("organiser", "赵组"),
             ("refused_penalty", "渝E33333")} <= found
     assert not any(code == "single_decision" for code, _ in found)  # off by default
+
+
+def test_reoffending_after_expiry_is_nominated_again(db, tree):
+    from blacklist import ending, services
+    from tests.blacklist_support import users
+
+    unit = tree["north_team"]
+    decided_case(unit, plate="渝F44444", days_ago=200)
+    decided_case(unit, plate="渝F44444", days_ago=100)
+    nomination.run_rules()
+    first = db.session.scalar(select(BlacklistEntry).where(BlacklistEntry.plate == "渝F44444"))
+    leader, office = users(tree)
+    services.approve_by_leader(first, actor=leader)
+    services.approve_by_office(first, actor=office)
+    services.notify(first, actor=office, notified_on=local_today() - dt.timedelta(days=20))
+    services.list_entry(first, actor=office)
+    assert nomination.run_rules()["nominated"] == 0  # still listed: nothing new
+    first.ends_on = first.starts_on + dt.timedelta(days=1)
+    ending.expire_due(first.ends_on)
+    decided_case(unit, plate="渝F44444", days_ago=1)  # offends again
+    nomination.run_rules()
+    entries = db.session.scalars(select(BlacklistEntry).where(
+        BlacklistEntry.plate == "渝F44444").order_by(BlacklistEntry.id)).all()
+    assert [e.status for e in entries] == [EntryStatus.expired, EntryStatus.nominated]
+    assert len(entries[1].cases) == 3 and entries[0].events  # history kept

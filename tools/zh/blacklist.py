@@ -61,6 +61,9 @@ ZH = {
     "Entry %(id)s is still in its objection period.": "记录 %(id)s 仍在异议期内。",
     "Entry %(id)s is not listed.": "记录 %(id)s 尚未列入黑名单。",
     "Another batch is being published; try again.": "另一批次正在发布，请稍后重试。",
+    "A notice is issued for an approved nomination before listing.":
+        "事先告知书仅对已审批、尚未列入的提名出具。",
+    "Notice to the party (PDF)": "事先告知书（PDF）",
     "Nothing is listed to publish.": "没有可曝光的黑名单记录。",
     "Unknown case number %(n)s.": "案件编号 %(n)s 不存在。",
     "The nomination has been sent to the unit leader.": "提名已提交单位负责人审批。",

@@ -56,7 +56,7 @@ class NominationForm(FlaskForm):
     plate = StringField(_l("Plate number"), validators=[Length(max=40)],
                         render_kw={"autocapitalize": "characters", "autocomplete": "off"})
     plate_colour = StringField(_l("Plate colour"), validators=[Length(max=16)])
-    name = StringField(_l("Name"), validators=[Length(max=60)])
+    name = StringField(_l("Full name"), validators=[Length(max=60)])
     id_number = StringField(_l("ID number"), validators=[Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     area_name = StringField(_l("Key area"), validators=[Length(max=120)])
@@ -80,7 +80,7 @@ class ObjectionForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[
+    decision = SelectField(_l("Your decision"), choices=[
         SelectChoice("rejected", _l("Reject the objection")),
         SelectChoice("upheld", _l("Uphold the objection"))])
     reason = TextAreaField(_l("Reasons"), validators=[Length(max=2000)])

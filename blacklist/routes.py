@@ -60,7 +60,7 @@ def _export(stmt):
     """The filtered entries as XLSX for staff (not public: unmasked, scoped like the list)."""
     from core.exports import xlsx_response
 
-    headers = [_("Entry"), _("List"), _("Subject"), _("Plate number"), _("Name"),
+    headers = [_("Entry"), _("List"), _("Subject"), _("Plate number"), _("Full name"),
                _("ID number"), _("Key area"), _("Rule"), _("Status"), _("Listed from"),
                _("Until"), _("Unit")]
     rows = ([e.id, str(forms.LIST_LABELS[e.list_kind]), str(forms.SUBJECT_LABELS[e.subject_kind]),

@@ -651,16 +651,24 @@ def _parts() -> dict:
     import importlib.util
 
     merged: dict = {}
+    clashes = []
     for path in sorted((ROOT / "tools/zh").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"zh_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        merged.update(module.ZH)
+        for msgid, text in module.ZH.items():
+            known = ZH.get(msgid, merged.get(msgid))
+            if known is not None and known != text:
+                clashes.append(f"{path.name}: {msgid!r} is {known!r} elsewhere, not {text!r}")
+            merged.setdefault(msgid, text)
+    if clashes:
+        # One msgid has one translation: give a different English text where the meaning differs.
+        raise SystemExit("conflicting translations:\n" + "\n".join(clashes))
     return merged
 
 
 def main() -> int:
-    ZH.update(_parts())
+    ZH.update({k: v for k, v in _parts().items() if k not in ZH})
     pot = read_po((ROOT / "translations/messages.pot").open("rb"))
     target = ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
     target.parent.mkdir(parents=True, exist_ok=True)

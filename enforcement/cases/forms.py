@@ -62,7 +62,7 @@ class VehicleEntry(Form):
 
 
 class PartyEntry(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=60)])
+    name = StringField(_l("Full name"), validators=[Optional(), Length(max=60)])
     role = SelectField(_l("Role in the case"), choices=_choices(PARTY_ROLE_LABELS))
     id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=24)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=24)])

@@ -22,7 +22,7 @@ PHASE_LABELS = {
     PhaseKind.survey: _l("Survey"),
     PhaseKind.publicity: _l("Publicity and persuasion"),
     PhaseKind.enforcement: _l("Full enforcement"),
-    PhaseKind.review: _l("Review"),
+    PhaseKind.review: _l("Review and summary"),
 }
 TASK_LABELS = {
     TaskStatus.assigned: _l("Assigned"),

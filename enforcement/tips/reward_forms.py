@@ -24,8 +24,8 @@ REWARD_STATUS_LABELS = {
     RewardStatus.proposed: _l("Proposed"),
     RewardStatus.approved: _l("Approved"),
     RewardStatus.paid: _l("Paid"),
-    RewardStatus.rejected: _l("Rejected"),
-    RewardStatus.expired: _l("Expired"),
+    RewardStatus.rejected: _l("Not granted"),
+    RewardStatus.expired: _l("Expired unclaimed"),
 }
 METHOD_LABELS = {
     PaymentMethod.bank_transfer: _l("Bank transfer"),
@@ -91,6 +91,6 @@ class RevealRequestForm(FlaskForm):
 
 
 class RevealDecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[SelectChoice("approve", _l("Grant")),
+    decision = SelectField(_l("Your decision"), choices=[SelectChoice("approve", _l("Grant")),
                                                    SelectChoice("refuse", _l("Refuse"))])
     reason = TextAreaField(_l("Reasons"), render_kw={"rows": 2, "maxlength": 2000})

@@ -90,6 +90,20 @@ def monthly_xlsx(month: str):
     return _serve(month, "xlsx")
 
 
+def _demo_report(seed: int) -> str:
+    """Demo data: archive last month's joint-action report once every module has its data."""
+    from core.models import User
+    from reports.monthly import build_report, latest, previous_month
+
+    month = previous_month().month
+    if latest(month) is not None:
+        return f"report {month} already archived"
+    actor = db.session.scalar(select(User).where(User.username == "city"))
+    report = build_report(month, actor=actor)
+    db.session.commit()
+    return f"report {report.month} v{report.version} at /reports/monthly/{report.month}.html"
+
+
 def init_app(app) -> None:
     from core import jobs
     from reports import (
@@ -99,6 +113,9 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     cli.register(app)
+    from core import demo
+
+    demo.register_step("report", _demo_report)
     jobs.register(jobs.JobDef(
         "monthly_joint_report", monthly.build_previous_month, "cron",
         {"day": 1, "hour": 2, "minute": 0},

@@ -29,6 +29,10 @@ def test_demo_step_fills_last_months_report(fresh_app):
         assert _db.session.scalar(select(func.count()).select_from(FollowUpTask)) >= 40
         assert _db.session.scalar(select(func.count()).select_from(RuleBreach)) > 0
         last = monthly.previous_month(local_today()).month
+        assert monthly.latest(last) is None  # archived by the report step, after every module
+        from reports.routes import _demo_report
+
+        assert "v1" in _demo_report(1) and "already" in _demo_report(1)
         report = monthly.latest(last)
         figures = next(s for s in report.data["sections"] if s["key"] == "summary")["figures"]
         assert figures["this"]["actions"] > 20 and figures["this"]["person_days"] > 0

@@ -344,6 +344,7 @@ def test_phone_viewport_collapses_navbar_and_logs_in(phone, live_server):
     expect(toggler).to_have_attribute("aria-expanded", "true")
     expect(whoami).to_be_visible()
     expect(whoami).to_contain_text("渝北执法支队 刘洋")
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
     page.get_by_role("link", name="单位", exact=True).click()
     _wait(page, "**/units")
     assert _unit_rows(page) == [("500112-JT01", "渝北区交通运输综合行政执法支队")]

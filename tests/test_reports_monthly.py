@@ -212,14 +212,14 @@ def test_job_is_registered(app):
 
 
 def test_extra_sections_from_the_registry(db, tree, month_data):
-    @monthly.section("rewards", "奖励发放", order=45)
-    def rewards(period):
+    @monthly.section("extra", "附加统计", order=41)
+    def extra(period):
         return {"tables": [{"key": "paid", "title": "已发放", "headers": ["笔数"],
                             "rows": [[7]]}]}
 
     try:
         row = monthly.build_report(MONTH, today=dt.date(2026, 4, 2))
     finally:
-        monthly.SECTIONS.pop("rewards")
+        monthly.SECTIONS.pop("extra")
     keys = [s["key"] for s in row.data["sections"]]
-    assert keys.index("rewards") == keys.index("tips") + 1
+    assert keys.index("extra") == keys.index("tips") + 1

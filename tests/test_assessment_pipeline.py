@@ -1,0 +1,88 @@
+"""The worked example of assessment.md through the real pipeline: records in the database →
+metrics in SQL → engine → stored result."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from assessment import scoring
+from assessment.models import ResultStatus, ScoreResult
+from core.roles import Role
+from tests.assessment_support import worked_example
+from tests.factories import UserFactory
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def office(tree):
+    return UserFactory(role=Role.city_office, unit=tree["city"])
+
+
+def result_of(unit, period="2026-10"):
+    return scoring._current(period, f"u{unit.id}")
+
+
+def test_worked_example_scores_90_excellent(db, tree, office):
+    worked_example(tree, office)
+    summary = scoring.assess("2026-10", today=TODAY)
+    assert summary.scored >= 4
+    row = result_of(tree["north"])
+    metrics = row.inputs["metrics"]
+    assert metrics["cases_registered"] == ["15", None]
+    assert metrics["decisions_on_time"] == ["18", "20"]
+    assert metrics["concentrated_action_breaches"] == ["1", None]
+    assert metrics["joint_patrols"] == ["10", None]
+    assert metrics["tips_on_time"] == ["9", "10"]
+    assert metrics["meeting_breaches"] == ["0", None]
+    assert metrics["late_tasks"] == ["1", None]
+    assert metrics["blacklist_reviews_on_time"] == ["4", "5"]
+    assert row.score == Decimal("90.0")
+    assert row.grade == "excellent"
+    assert row.raw.startswith("89.9605")
+    assert row.status == ResultStatus.published  # the month has ended: open to objections
+    assert not row.vetoed and row.rank == 1
+    assert row.advanced  # the only unit with 90 or more
+    points = {line["code"]: Decimal(line["points"]) for line in row.lines["indicators"]}
+    assert points["concentrated_action"] == 7 and points["follow_up_tasks"] == 8
+
+
+def test_rerun_is_idempotent_and_final_is_frozen(db, tree, office):
+    worked_example(tree, office)
+    scoring.assess("2026-10", today=TODAY)
+    before = {r.id: (r.score, r.lines, r.inputs, r.computed_at) for r in
+              db.session.scalars(select(ScoreResult))}
+    again = scoring.assess("2026-10", today=TODAY)
+    assert again.changed == 0
+    after = {r.id: (r.score, r.lines, r.inputs, r.computed_at) for r in
+             db.session.scalars(select(ScoreResult))}
+    assert before == after
+    scoring.assess("2026-10", today=TODAY, final=True)
+    row = result_of(tree["north"])
+    assert row.status == ResultStatus.final and row.finalized_at is not None
+    # A late record does not change the frozen result …
+    from tests.assessment_support import task
+    task(tree["north_team"], dt.date(2026, 10, 25), None)
+    scoring.assess("2026-10", today=TODAY)
+    assert result_of(tree["north"]).score == Decimal("90.0")
+    # … a correction with a reason is a new version; the old one stays.
+    scoring.assess("2026-10", today=TODAY, correction="督办事项补录")
+    rows = list(db.session.scalars(select(ScoreResult).where(
+        ScoreResult.subject_key == f"u{tree['north'].id}").order_by(ScoreResult.version)))
+    assert [r.version for r in rows] == [1, 2]
+    assert rows[0].score == Decimal("90.0") and not rows[0].is_current
+    assert rows[1].score == Decimal("88.0") and rows[1].correction_reason == "督办事项补录"
+    assert db.session.scalar(select(func.count(ScoreResult.id)).where(
+        ScoreResult.is_current.is_(True), ScoreResult.subject_key == f"u{tree['north'].id}")) == 1
+
+
+def test_open_period_is_provisional_and_cannot_be_final(db, tree, office):
+    from core.errors import DomainError
+
+    scoring.assess("2026-11", today=TODAY)
+    assert result_of(tree["north"], "2026-11").status == ResultStatus.provisional
+    with pytest.raises(DomainError):
+        scoring.assess("2026-11", today=TODAY, final=True)

@@ -51,7 +51,7 @@ class Period:
         """Calendar quarters whose last day falls inside the period."""
         start, end = self.span(year_starts)
         out = []
-        for first, last in self.months(year_starts):
+        for _first, last in self.months(year_starts):
             if last.month % 3 == 0 and start <= last <= end:
                 q_first = _month_start(last.year, last.month - 2)
                 out.append((q_first, last))

@@ -122,3 +122,28 @@ def worked_example(tree, office):
     entry(office, north, "score", "leadership_evaluation", value="5")
     entry(office, north, "bonus", "gov_commendation", level="city")
     entry(office, north, "deduction", "criticism", level="city")
+
+
+def published_objection(unit, period="2026-10"):
+    """A published result of ``unit`` with one pending objection (rows written directly)."""
+    from assessment.models import ResultStatus, SchemeVersion, ScoreObjection, ScoreResult
+    from assessment.schemes_store import seed_schemes
+    from core.roles import Role
+    from tests.factories import UserFactory
+
+    seed_schemes()
+    version = db.session.scalar(db.select(SchemeVersion).limit(1))
+    leader = UserFactory(role=Role.unit_leader, unit=unit)
+    result = ScoreResult(period=period, subject_key=f"u{unit.id}", unit_id=unit.id,
+                         scheme_version_id=version.id, status=ResultStatus.published,
+                         score=80, raw="80", grade="good", inputs={"window": [
+                             "2026-10-01", "2026-10-31", "2026-11-01"], "metrics": {}},
+                         lines={"indicators": [{"code": "cases_registered"}]},
+                         objection_due_on=dt.date(2999, 1, 1))
+    db.session.add(result)
+    db.session.flush()
+    objection = ScoreObjection(result_id=result.id, unit_id=unit.id, indicator="cases_registered",
+                               reason="立案数漏计", raised_by_id=leader.id)
+    db.session.add(objection)
+    db.session.flush()
+    return objection

@@ -50,6 +50,11 @@ def applies(data: dict, period: Period) -> bool:
                                    and kind != "year")
 
 
+def _tidy(number: Decimal) -> Decimal:
+    """15.0000 → 15, 0.9500 → 0.95 (stored Numeric values shown as entered)."""
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+
+
 def _plain(value):
     if isinstance(value, Decimal):
         return str(value)
@@ -65,7 +70,7 @@ def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
     inputs = engine.Inputs(metrics=dict(metrics_of), targets=dict(targets))
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.kind == EntryKind.score:
-            inputs.manual[entry.item] = Decimal(entry.value)
+            inputs.manual[entry.item] = _tidy(Decimal(entry.value))
         elif entry.kind == EntryKind.survey:
             inputs.surveys[entry.item] = {k: int(v) for k, v in (entry.counts or {}).items()}
         elif entry.kind == EntryKind.bonus:
@@ -79,10 +84,11 @@ def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
                 inputs.vetoes.append(entry.item)
         elif entry.kind == EntryKind.override:
             spec = indicator(data, entry.item) or {}
+            value = _tidy(Decimal(entry.value))
             if spec.get("kind") == "manual":
-                inputs.manual[entry.item] = Decimal(entry.value)
+                inputs.manual[entry.item] = value
             else:
-                inputs.metrics[spec.get("metric", entry.item)] = engine.Ratio(Decimal(entry.value))
+                inputs.metrics[spec.get("metric", entry.item)] = engine.Ratio(value)
     return inputs
 
 
@@ -171,7 +177,7 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
         targets: dict[int, dict] = {}
         for t in db.session.scalars(select(UnitTarget).where(
                 UnitTarget.unit_id.in_([u.id for u in units]))):
-            targets.setdefault(t.unit_id, {})[t.indicator] = Decimal(t.target)
+            targets.setdefault(t.unit_id, {})[t.indicator] = _tidy(Decimal(t.target))
         for unit in units:
             key = subject_key(unit=unit)
             inputs = _inputs_for(data, key, values.get(unit.id, {}), targets.get(unit.id, {}),

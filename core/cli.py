@@ -133,10 +133,9 @@ def demo_data_command(if_empty, case_count, seed):
 def seed_command():
     """Add the reference data a new installation needs (idempotent): violation catalogue,
     the public-holiday calendar from the maintained library and the assessment schemes."""
+    from assessment.schemes_store import seed_schemes
     from enforcement.cases.calendar import seed_holidays
     from enforcement.violations.seed import seed_violation_types
-
-    from assessment.schemes_store import seed_schemes
 
     added_types = seed_violation_types()
     this_year = local_today().year

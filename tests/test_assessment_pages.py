@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from assessment import jobs, schemes, scoring
-from assessment.models import ManualEntry, ResultStatus, ScoreResult, SchemeVersion
+from assessment.models import ManualEntry, ResultStatus, SchemeVersion, ScoreResult
 from core.roles import Role
 from extensions import db as _db
 from tests.assessment_support import worked_example

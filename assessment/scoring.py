@@ -154,6 +154,9 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
     data = version.data
     if not applies(data, period):
         return []
+    if period.kind == "year" and data.get("annual") and data.get("period") != "year":
+        return _ranked(data, scheme, _annual(scheme, period, today, subjects_kinds, data,
+                                             version.id))
     start, end = period.span(data.get("year_starts"))
     window = metrics.Window(start, end, min(today, end + dt.timedelta(days=1)))
     entries: dict[str, list[ManualEntry]] = {}
@@ -185,12 +188,46 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
             result = engine.score(data, inputs)
             out.append(Scored(key, unit.id, None, result, _figures(inputs, window),
                               _lines(data, result), version.id))
+    return _ranked(data, scheme, out)
+
+
+def _ranked(data: dict, scheme, out: list[Scored]) -> list[Scored]:
+    if scheme.subject == "unit":
         chosen = engine.advanced(data, [(s.key, s.result.score, s.result.vetoed) for s in out])
         for s in out:
             s.advanced = s.key in chosen
     ranks = engine.rank({s.key: s.result.score for s in out})
     for s in out:
         s.rank = ranks[s.key]
+    return out
+
+
+def _annual(scheme, period: Period, today: dt.date, kinds: list[str], data: dict,
+            version_id: int) -> list[Scored]:
+    """The annual score of a scheme with an ``annual`` rule: the weighted half-year scores
+    (中期评估和年终评估，权重均为50%), each scored with the version in force for it."""
+    parts = [(parse_period(f"{period.year}-{half}"), Decimal(str(weight)))
+             for half, weight in data["annual"]]
+    scored = [({s.key: s for s in _score_scheme(scheme, part, today, kinds)}, part, weight)
+              for part, weight in parts]
+    start, end = period.span()
+    window = [start.isoformat(), end.isoformat(),
+              min(today, end + dt.timedelta(days=1)).isoformat()]
+    out = []
+    for key, first in scored[0][0].items():
+        halves = [(by_key[key], part, weight) for by_key, part, weight in scored
+                  if key in by_key]
+        value = engine.combine([(s.result.score, weight) for s, _p, weight in halves])
+        vetoed = any(s.result.vetoed for s, _p, _w in halves)
+        annual = [[part.text, weight, s.result.score] for s, part, weight in halves]
+        result = engine.Result(score=value, raw=value, grade=engine.grade_of(data, value, vetoed),
+                               vetoed=vetoed, lines=[], categories={}, bonus=Decimal(0),
+                               deduction=Decimal(0), bonus_lines=[], deduction_lines=[])
+        out.append(Scored(key, first.unit_id, first.user_id, result,
+                          _plain({"window": window, "metrics": {}, "annual": annual}),
+                          _plain({"indicators": [], "annual": annual, "categories": {},
+                                  "bonus": 0, "deduction": 0, "bonus_lines": [],
+                                  "deduction_lines": []}), version_id))
     return out
 
 

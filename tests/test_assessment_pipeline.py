@@ -86,3 +86,36 @@ def test_open_period_is_provisional_and_cannot_be_final(db, tree, office):
     assert result_of(tree["north"], "2026-11").status == ResultStatus.provisional
     with pytest.raises(DomainError):
         scoring.assess("2026-11", today=TODAY, final=True)
+
+
+def test_annual_score_is_half_of_each_half_year(db, tree, office):
+    worked_example(tree, office)  # October: in the second half-year
+    scoring.assess("2026", today=dt.date(2027, 1, 5))
+    h1 = scoring._current("2026-H1", f"u{tree['north'].id}")
+    h2 = scoring._current("2026-H2", f"u{tree['north'].id}")
+    year = scoring._current("2026", f"u{tree['north'].id}")
+    assert h1 is None and h2 is None  # the halves are computed for the year, not stored
+    row = year
+    parts = {p: Decimal(score) for p, _w, score in row.lines["annual"]}
+    assert set(parts) == {"2026-H1", "2026-H2"}
+    assert row.score == ((parts["2026-H1"] + parts["2026-H2"]) / 2).quantize(Decimal("0.1"))
+
+
+def test_town_scheme_scores_from_data(db, tree, office):
+    from tests.assessment_support import entry, make_case
+
+    street = tree["north_street"]
+    for i in range(5):
+        case = make_case(street, dt.datetime(2026, 3, 1 + i, 4, tzinfo=dt.timezone.utc))
+        case.registered_on = dt.date(2026, 3, 1 + i)
+    kw = {"period": "2026-H1", "document_date": dt.date(2026, 6, 30)}
+    entry(office, street, "score", "central_work", value="90", **kw)
+    entry(office, street, "survey", "leadership_survey", counts={"good": 10}, **kw)
+    entry(office, street, "survey", "social_survey", counts={"satisfied": 40}, **kw)
+    entry(office, street, "survey", "residents_survey", counts={"satisfied": 30}, **kw)
+    entry(office, street, "bonus", "gov_commendation", level="county", **kw)
+    scoring.assess("2026-H1", today=TODAY)
+    row = result_of(street, "2026-H1")
+    # quantitative (20 + 30 + 30) × 0.8 = 64; central 90 × 0.05 = 4.5; surveys 3 × 5; bonus 0.1
+    assert row.score == Decimal("83.6") and row.grade == "qualified"
+    assert row.scheme_version.scheme.code == "town"

@@ -138,60 +138,74 @@ def nomination_conditions(w: Window):
 
 
 # Unit metrics ------------------------------------------------------------------------------
+# Records are grouped by their own unit in SQL (one GROUP BY per family, using the indexes), then
+# rolled up to every assessed unit at or above that unit through the materialised path.
 
-def cases_registered(units, w: Window) -> dict[int, Ratio]:
+def _ancestors(units: list[Unit]) -> dict[int, list[int]]:
+    """record unit id → the assessed units whose subtree holds it (from the paths)."""
+    assessed = {u.id for u in units}
+    out: dict[int, list[int]] = {}
+    for unit_id, path in db.session.execute(select(Unit.id, Unit.path)):
+        chain = [int(x) for x in path.strip("/").split("/") if x]
+        hits = [a for a in chain if a in assessed]
+        if hits:
+            out[unit_id] = hits
+    return out
+
+
+def _roll(rows, ancestors: dict[int, list[int]], rate: bool) -> dict[int, Ratio]:
+    sums: dict[int, list[int]] = {}
+    for row in rows:
+        for a in ancestors.get(row[0], ()):
+            acc = sums.setdefault(a, [0, 0])
+            acc[0] += int(row[1] or 0)
+            if rate:
+                acc[1] += int(row[2] or 0)
+    return {a: Ratio(Decimal(n), Decimal(d) if rate else None) for a, (n, d) in sums.items()}
+
+
+def cases_registered(units, w: Window, ancestors=None) -> dict[int, Ratio]:
     from enforcement.cases.models import Case
 
-    a, u, ids = _rollup(units)
     rows = db.session.execute(
-        select(a.id, func.count(Case.id)).select_from(Case)
-        .join(u, u.id == Case.unit_id).join(a, u.path.startswith(a.path))
-        .where(a.id.in_(ids), Case.registered_on >= w.start, Case.registered_on <= w.end)
-        .group_by(a.id))
-    return _counts(rows)
+        select(Case.unit_id, func.count(Case.id))
+        .where(Case.registered_on >= w.start, Case.registered_on <= w.end)
+        .group_by(Case.unit_id))
+    return _roll(rows, ancestors or _ancestors(units), rate=False)
 
 
-def decisions_on_time(units, w: Window) -> dict[int, Ratio]:
+def decisions_on_time(units, w: Window, ancestors=None) -> dict[int, Ratio]:
     from enforcement.cases.models import Case
 
     clock, due, on_time = decision_clock_rows(w)
-    a, u, ids = _rollup(units)
     rows = db.session.execute(
-        select(a.id, func.sum(case((on_time, 1), else_=0)), func.count(clock.id))
-        .select_from(clock).join(Case, Case.id == clock.case_id)
-        .join(u, u.id == Case.unit_id).join(a, u.path.startswith(a.path))
-        .where(a.id.in_(ids), due).group_by(a.id))
-    return _ratios(rows)
+        select(Case.unit_id, func.sum(case((on_time, 1), else_=0)), func.count(clock.id))
+        .select_from(clock).join(Case, Case.id == clock.case_id).where(due)
+        .group_by(Case.unit_id))
+    return _roll(rows, ancestors or _ancestors(units), rate=True)
 
 
-def tips_on_time(units, w: Window) -> dict[int, Ratio]:
+def tips_on_time(units, w: Window, ancestors=None) -> dict[int, Ratio]:
     tip, counted, any_late = tip_conditions(w)
-    a, u, ids = _rollup(units)
     rows = db.session.execute(
-        select(a.id, func.sum(case((any_late, 0), else_=1)), func.count(tip.id))
-        .select_from(tip).join(u, u.id == tip.unit_id).join(a, u.path.startswith(a.path))
-        .where(a.id.in_(ids), counted).group_by(a.id))
-    return _ratios(rows)
+        select(tip.unit_id, func.sum(case((any_late, 0), else_=1)), func.count(tip.id))
+        .where(counted).group_by(tip.unit_id))
+    return _roll(rows, ancestors or _ancestors(units), rate=True)
 
 
-def late_tasks(units, w: Window) -> dict[int, Ratio]:
+def late_tasks(units, w: Window, ancestors=None) -> dict[int, Ratio]:
     task, counted, late = task_conditions(w)
-    a, u, ids = _rollup(units)
     rows = db.session.execute(
-        select(a.id, func.count(task.id)).select_from(task)
-        .join(u, u.id == task.unit_id).join(a, u.path.startswith(a.path))
-        .where(a.id.in_(ids), counted, late).group_by(a.id))
-    return _counts(rows)
+        select(task.unit_id, func.count(task.id)).where(counted, late).group_by(task.unit_id))
+    return _roll(rows, ancestors or _ancestors(units), rate=False)
 
 
-def blacklist_reviews_on_time(units, w: Window) -> dict[int, Ratio]:
+def blacklist_reviews_on_time(units, w: Window, ancestors=None) -> dict[int, Ratio]:
     entry, counted, on_time = nomination_conditions(w)
-    a, u, ids = _rollup(units)
     rows = db.session.execute(
-        select(a.id, func.sum(case((on_time, 1), else_=0)), func.count(entry.id))
-        .select_from(entry).join(u, u.id == entry.unit_id).join(a, u.path.startswith(a.path))
-        .where(a.id.in_(ids), counted).group_by(a.id))
-    return _ratios(rows)
+        select(entry.unit_id, func.sum(case((on_time, 1), else_=0)), func.count(entry.id))
+        .where(counted).group_by(entry.unit_id))
+    return _roll(rows, ancestors or _ancestors(units), rate=True)
 
 
 def _bucket(column, bounds: list[tuple]):
@@ -295,12 +309,13 @@ def unit_metrics(units: list[Unit], w: Window, months, quarters) -> dict[int, di
     """Every unit metric for every unit: unit id → metric name → Ratio."""
     if not units:
         return {}
+    ancestors = _ancestors(units)
     families = {
-        "cases_registered": cases_registered(units, w),
-        "decisions_on_time": decisions_on_time(units, w),
-        "tips_on_time": tips_on_time(units, w),
-        "late_tasks": late_tasks(units, w),
-        "blacklist_reviews_on_time": blacklist_reviews_on_time(units, w),
+        "cases_registered": cases_registered(units, w, ancestors),
+        "decisions_on_time": decisions_on_time(units, w, ancestors),
+        "tips_on_time": tips_on_time(units, w, ancestors),
+        "late_tasks": late_tasks(units, w, ancestors),
+        "blacklist_reviews_on_time": blacklist_reviews_on_time(units, w, ancestors),
         "joint_patrols": joint_patrols(units, w),
         "concentrated_action_breaches": concentrated_action_breaches(units, w, months),
         "meeting_breaches": meeting_breaches(units, w, quarters),

@@ -159,3 +159,26 @@ def run():
     flash(_("%(n)s results computed for %(period)s.", n=summary.scored, period=period.text),
           "success")
     return redirect(url_for("assessment.ranking", period=period.text))
+
+
+@bp.route("/units/<unit_code>/targets", methods=["POST"])
+@guard(ENTERERS, model=Unit, param="unit_code", by="code", write=True)
+def set_target(unit: Unit):
+    """The unit's own target for a pro-rata indicator (the scheme's default otherwise)."""
+    services.set_target(actor=current_actor(), unit=unit,
+                        indicator_code=request.form.get("indicator", ""),
+                        target=request.form.get("target", ""))
+    db.session.commit()
+    flash(_("Target saved; it counts from the next scoring run."), "success")
+    return redirect(url_for("assessment.show_unit", unit_code=unit.code))
+
+
+@bp.route("/schemes/assignments", methods=["POST"])
+@guard(DECIDERS, write=True)
+def assign_scheme():
+    """Which scheme applies to a unit kind (or to the officers)."""
+    schemes_store.assign(actor=current_actor(), subject=request.form.get("subject", ""),
+                         scheme_code=request.form.get("scheme", ""))
+    db.session.commit()
+    flash(_("Assignment saved."), "success")
+    return redirect(url_for(".list_schemes"))

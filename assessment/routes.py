@@ -31,6 +31,7 @@ GRADE_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "qualified": _
 STATUS_LABELS = {"provisional": _l("Provisional"), "published": _l("Published for objections"),
                  "final": _l("Final")}
 TREND_PERIODS = 6
+TARGET_SETTERS = frozenset({Role.admin, Role.city_office, Role.district_office})
 
 
 def grade_label(code: str) -> str:
@@ -108,7 +109,8 @@ def show_unit(unit: Unit):
             [_("Category"), _("Indicator"), _("Kind"), _("Metric"), _("Actual"), _("Target"),
              _("Formula"), _("Points"), _("Maximum")], _breakdown_rows(result))
     return _render_result("assessment/unit.html", result, period, unit=unit,
-                          records=explain.records(result) if result else {})
+                          records=explain.records(result) if result else {},
+                          can_set_target=current_actor().role in TARGET_SETTERS)
 
 
 def _render_result(template, result, period, **extra):

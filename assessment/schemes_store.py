@@ -110,3 +110,27 @@ def indicator(data: dict, code: str) -> Optional[dict]:
             if spec["code"] == code:
                 return spec
     return None
+
+
+def assign(*, actor, subject: str, scheme_code: str) -> SchemeAssignment:
+    """Let a scheme apply to a unit kind (or 'officer'); the scheme must assess that subject."""
+    from core.models import UnitKind
+
+    kinds = {k.value for k in UnitKind} | {"officer"}
+    if subject not in kinds:
+        raise DomainError(f"subject: one of {', '.join(sorted(kinds))}", field="subject")
+    scheme = db.session.scalar(select(AssessmentScheme).where(
+        AssessmentScheme.code == scheme_code))
+    if scheme is None:
+        raise DomainError(f"no scheme {scheme_code!r}", field="scheme")
+    if (scheme.subject == "officer") != (subject == "officer"):
+        raise DomainError(f"{scheme.code} assesses {scheme.subject}s", field="scheme")
+    row = db.session.scalar(select(SchemeAssignment).where(SchemeAssignment.subject == subject))
+    if row is None:
+        row = SchemeAssignment(subject=subject, scheme_id=scheme.id)
+        db.session.add(row)
+    row.scheme_id = scheme.id
+    db.session.flush()
+    audit.record("assessment.assignment", actor=actor, object_type="assessment_scheme",
+                 object_id=scheme.id, detail={"subject": subject})
+    return row

@@ -192,3 +192,32 @@ def test_two_runs_at_once_leave_one_result(fresh_app):
             ScoreResult.subject_key)).all()
         assert len(rows) == 3 and all(n == 1 for _k, n in rows)
         _db.session.remove()
+
+
+def test_target_and_assignment_pages(client, tree, login_as, db):
+    from assessment.models import SchemeAssignment, UnitTarget
+    from assessment.schemes_store import seed_schemes
+
+    seed_schemes()
+    login_as(Role.city_office, "city")
+    token = csrf_token(client, "/assessment/schemes")
+    assert client.post("/assessment/units/500112/targets", data={
+        "csrf_token": token, "indicator": "cases_registered", "target": "25"}).status_code == 302
+    assert client.post("/assessment/units/500112/targets", data={
+        "csrf_token": token, "indicator": "joint_meetings", "target": "2"}).status_code == 422
+    assert db.session.scalar(select(UnitTarget.target)) == 25
+    assert client.post("/assessment/schemes/assignments", data={
+        "csrf_token": token, "subject": "officer", "scheme": "town"}).status_code == 422
+    assert client.post("/assessment/schemes/assignments", data={
+        "csrf_token": token, "subject": "street", "scheme": "unit_default"}).status_code == 302
+    row = db.session.scalar(select(SchemeAssignment).where(SchemeAssignment.subject == "street"))
+    assert row.scheme.code == "unit_default"
+
+
+def test_backfill_scores_past_months(app, tree, db):
+    result = app.test_cli_runner().invoke(args=["assess", "backfill", "--since", "2026-05",
+                                                "--until", "2026-06"])
+    assert result.exit_code == 0, result.output
+    assert "2026-05:" in result.output and "2026-H1:" in result.output
+    periods = set(db.session.scalars(select(ScoreResult.period)))
+    assert {"2026-05", "2026-06", "2026-H1"} <= periods

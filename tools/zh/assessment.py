@@ -82,4 +82,11 @@ ZH = {
     "from": "自",
     "Object to an indicator": "对考核指标提出异议",
     "Submit the objection": "提交异议",
+    "Target saved; it counts from the next scoring run.": "目标值已保存，下次计分时生效。",
+    "Assignment saved.": "适用范围已保存。",
+    "Unit kind or officer": "单位类型或执法人员",
+    "Apply the scheme": "适用该方案",
+    "Indicator with a target": "有目标值的指标",
+    "Target of this unit": "本单位目标值",
+    "Save the target": "保存目标值",
 }

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, func, literal, not_, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from assessment.engine import Ratio
@@ -245,15 +257,15 @@ def concentrated_people(units, w: Window, months) -> dict[tuple[int, int], int]:
     inv, hc = _involved_actions(), _headcounts()
     a, u, ids = _rollup(units)
     start = func.coalesce(JointAction.actual_start, JointAction.planned_start)
-    month = _bucket(start, _month_bounds(w, months))
+    month = _bucket(start, _month_bounds(w, months)).label("m")  # grouped by its label
     rows = db.session.execute(
-        select(a.id, month.label("m"), func.max(func.coalesce(hc.c.people, 0)))
+        select(a.id, month, func.max(func.coalesce(hc.c.people, 0)))
         .select_from(JointAction).join(inv, inv.c.aid == JointAction.id)
         .outerjoin(hc, hc.c.aid == JointAction.id)
         .join(u, u.id == inv.c.uid).join(a, u.path.startswith(a.path))
         .where(a.id.in_(ids), JointAction.kind == ActionKind.concentrated_action,
                JointAction.status.in_([ActionStatus.approved, ActionStatus.completed]))
-        .group_by(a.id, month))
+        .group_by(a.id, literal_column("m")))
     return {(row[0], row[1]): int(row[2] or 0) for row in rows if row[1] >= 0}
 
 
@@ -291,10 +303,11 @@ def meetings_by_quarter(units, w: Window, quarters) -> set[tuple[int, int]]:
     from enforcement.joint.models import Meeting
 
     a, u, ids = _rollup(units)
-    bucket = _bucket(Meeting.held_on, [(s, e + dt.timedelta(days=1)) for s, e in quarters])
+    bucket = _bucket(Meeting.held_on, [(s, e + dt.timedelta(days=1)) for s, e in quarters]) \
+        .label("q")
     rows = db.session.execute(
         select(a.id, bucket).select_from(Meeting).join(u, u.id == Meeting.unit_id)
-        .join(a, u.path.startswith(a.path)).where(a.id.in_(ids)).group_by(a.id, bucket))
+        .join(a, u.path.startswith(a.path)).where(a.id.in_(ids)).group_by(a.id, literal_column("q")))
     return {(row[0], row[1]) for row in rows if row[1] >= 0}
 
 

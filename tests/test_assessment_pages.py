@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from assessment import jobs, schemes, scoring
 from assessment.models import ManualEntry, ResultStatus, SchemeVersion, ScoreResult
+from core.jobs import job_definitions
 from core.roles import Role
 from extensions import db as _db
 from tests.assessment_support import worked_example
@@ -143,7 +144,7 @@ def test_cli_run_and_bad_period(app, tree, db):
 
 def test_jobs_publish_then_finalize(db, scored):
     assert {"assessment_nightly", "assessment_finalize"} <= {
-        j.id for j in __import__("core.jobs", fromlist=["x"]).job_definitions()}
+        j.id for j in job_definitions()}
     done = jobs.nightly(today=TODAY)
     assert {"2026-11", "2026-10", "2026-H2", "2026-H1", "2026", "2025"} <= set(done)
     row = scoring._current("2026-10", f"u{scored['north'].id}")

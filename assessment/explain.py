@@ -101,9 +101,24 @@ RECORDS = {"decisions_on_time": _late_decisions, "tips_on_time": _late_tips,
            "meeting_breaches": _missing_quarters}
 
 
+def _officer_late_decisions(user_id: int, w):
+    from enforcement.cases.models import Case, CaseOfficer
+
+    clock, due, on_time = metrics.decision_clock_rows(w)
+    rows = db.session.execute(
+        select(Case.id, Case.number, clock.due_on, clock.done_on).join(clock, clock.case_id ==
+                                                                       Case.id)
+        .join(CaseOfficer, CaseOfficer.case_id == Case.id)
+        .where(due, not_(on_time), CaseOfficer.user_id == user_id).distinct()
+        .order_by(clock.due_on).limit(LIMIT))
+    return [{"label": f"{n} · {due_on} → {done or '—'}", "endpoint": "cases.show_case",
+             "args": {"id": i}} for i, n, due_on, done in rows]
+
+
 def records(result) -> dict[str, list[dict]]:
-    """metric → the records behind it (at most ``LIMIT`` each) for a unit's result."""
-    if result.user_id is not None:
-        return {}
+    """metric → the records behind it (at most ``LIMIT`` each) for a unit's or an officer's
+    result."""
     w = window_of(result)
+    if result.user_id is not None:
+        return {"decisions_late": _officer_late_decisions(result.user_id, w)}
     return {name: build(result.unit, w) for name, build in RECORDS.items()}

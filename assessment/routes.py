@@ -133,7 +133,8 @@ def my_score():
     officer_period = of_kind("year", local_today(), "12-01") if "period" not in request.args \
         else period
     result = _result_or_none(f"o{actor.id}", officer_period)
-    return _render_result("assessment/officer.html", result, officer_period, officer=actor)
+    return _render_result("assessment/officer.html", result, officer_period, officer=actor,
+                          records=explain.records(result) if result else {})
 
 
 @bp.route("/officers/<int:id>")
@@ -146,7 +147,8 @@ def show_officer(officer: User):
     period = period_arg() if "period" in request.args else of_kind("year", local_today(),
                                                                     "12-01")
     result = _result_or_none(f"o{officer.id}", period)
-    return _render_result("assessment/officer.html", result, period, officer=officer)
+    return _render_result("assessment/officer.html", result, period, officer=officer,
+                          records=explain.records(result) if result else {})
 
 
 @bp.route("/units/<unit_code>/objections", methods=["POST"])

@@ -124,10 +124,17 @@ def test_scheme_edit_page_makes_a_new_version(client, tree, login_as, db):
 
 
 def test_officer_sees_own_score(client, tree, login_as, db):
+    from enforcement.cases.models import CaseOfficer
+    from tests.assessment_support import decision_clock
+
     officer = login_as(Role.officer, "north_team")
+    case = decision_clock(tree["north_team"], dt.date(2026, 3, 10), dt.date(2026, 3, 20))
+    db.session.add(CaseOfficer(case_id=case.id, user_id=officer.id))
+    db.session.flush()
     scoring.assess("2026", today=dt.date(2026, 12, 2))
     html = client.get("/assessment/me?period=2026").get_data(as_text=True)
-    assert "100.0" in html
+    assert "95.0" in html  # 100 − 5: a decision past the legal deadline
+    assert f"/cases/{case.id}" in html and case.number in html
     other = UserFactory(role=Role.officer, unit=tree["north_team"])
     assert client.get(f"/assessment/officers/{other.id}").status_code == 302
     assert officer is not None

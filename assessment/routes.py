@@ -31,7 +31,39 @@ GRADE_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "qualified": _
 STATUS_LABELS = {"provisional": _l("Provisional"), "published": _l("Published for objections"),
                  "final": _l("Final")}
 TREND_PERIODS = 6
+# The engine's fixed explanations (it is pure and speaks English), and the levels of items.
+PHRASES = {"entered with evidence": _l("entered with evidence"),
+           "no denominator: full points": _l("no denominator: full points"),
+           "not entered": _l("not entered"),
+           "survey not entered or too few respondents":
+               _l("survey not entered or too few respondents"),
+           "overachievement": _l("overachievement"),
+           "national": _l("national"), "provincial": _l("provincial"), "city": _l("city level"),
+           "county": _l("county level"), "town": _l("town level")}
 TARGET_SETTERS = frozenset({Role.admin, Role.city_office, Role.district_office})
+
+
+def phrase(text) -> str:
+    """An engine explanation or a bonus/deduction label (``item:level``) for the reader."""
+    text = str(text)
+    if text in PHRASES:
+        return str(PHRASES[text])
+    if ":" in text:
+        return " · ".join(str(PHRASES.get(part, part)) for part in text.split(":"))
+    return text
+
+
+def item_label(result, label: str) -> str:
+    """``gov_commendation:city`` → the item's name in the scheme and the level."""
+    code, _sep, level = str(label).partition(":")
+    data = result.scheme_version.data
+    items = data.get("bonus", {}).get("items", []) + data.get("deductions", {}).get("items", [])
+    for category in data.get("categories", []):
+        items = items + category.get("items", []) + category.get("indicators", [])
+    names = {i["code"]: i.get("name", i["code"]) for i in items}
+    if code == "overachievement":
+        return f"{phrase(code)} · {names.get(level, level)}"
+    return names.get(code, code) + (f" · {phrase(level)}" if level else "")
 
 
 def grade_label(code: str) -> str:
@@ -175,3 +207,5 @@ def object_to(unit: Unit):
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.setdefault("assessment_grade_label", grade_label)
+    app.jinja_env.globals.setdefault("assessment_phrase", phrase)
+    app.jinja_env.globals.setdefault("assessment_item_label", item_label)

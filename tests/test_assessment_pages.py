@@ -49,6 +49,7 @@ def test_unit_page_explains_and_links_the_records(client, scored, login_as):
     assert "/cases/" in html and "/tips/" in html and "/joint/meetings/" in html
     assert "2026-10: 18 / 20" in html  # the month without a full concentrated action
     assert "/blacklist/" in html
+    assert "政府表彰" in html and "通报批评" in html  # bonus and deduction named from the scheme
     xlsx = client.get("/assessment/units/500112?period=2026-10&format=xlsx")
     assert xlsx.status_code == 200 and len(list(load_workbook(io.BytesIO(xlsx.data))
                                                .active.values)) == 13

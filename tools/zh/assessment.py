@@ -89,4 +89,13 @@ ZH = {
     "Indicator with a target": "有目标值的指标",
     "Target of this unit": "本单位目标值",
     "Save the target": "保存目标值",
+    "entered with evidence": "依据文件录入",
+    "no denominator: full points": "无应办事项：计满分",
+    "survey not entered or too few respondents": "测评未录入或参评人数不足",
+    "overachievement": "超额完成",
+    "national": "国家级",
+    "provincial": "省级",
+    "city level": "市级",
+    "county level": "区县级",
+    "town level": "乡镇级",
 }

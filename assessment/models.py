@@ -17,6 +17,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -220,6 +222,21 @@ class ScoreObjection(db.Model):
     result: Mapped[ScoreResult] = relationship()
     unit: Mapped[Unit] = relationship()
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+
+
+@event.listens_for(ScoreResult, "before_update")
+def _final_is_frozen(_mapper, _connection, target: ScoreResult) -> None:
+    """A final result never changes (only ``is_current``, when a correction supersedes it)."""
+    state = inspect(target)
+    if ResultStatus.final in (state.attrs.status.history.unchanged or ()) or \
+            ResultStatus.final in (state.attrs.status.history.deleted or ()):
+        changed = {a.key for a in state.attrs if a.history.has_changes()}
+        if changed - {"is_current"}:
+            raise FrozenResultError(f"final result {target.id} is frozen: {sorted(changed)}")
+
+
+class FrozenResultError(RuntimeError):
+    """Raised when code tries to change a frozen (final) result."""
 
 
 # Indexes the assessment's metric queries need on the records they read (one range scan per

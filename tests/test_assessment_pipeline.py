@@ -119,3 +119,15 @@ def test_town_scheme_scores_from_data(db, tree, office):
     # quantitative (20 + 30 + 30) × 0.8 = 64; central 90 × 0.05 = 4.5; surveys 3 × 5; bonus 0.1
     assert row.score == Decimal("83.6") and row.grade == "qualified"
     assert row.scheme_version.scheme.code == "town"
+
+
+def test_a_final_result_cannot_be_changed_in_place(db, tree, office):
+    from assessment.models import FrozenResultError
+
+    worked_example(tree, office)
+    scoring.assess("2026-10", today=TODAY, final=True)
+    row = result_of(tree["north"])
+    row.score = Decimal("99.0")
+    with pytest.raises(FrozenResultError):
+        db.session.flush()
+    db.session.rollback()

@@ -230,3 +230,22 @@ def test_backfill_scores_past_months(app, tree, db):
     assert "2026-05:" in result.output and "2026-H1:" in result.output
     periods = set(db.session.scalars(select(ScoreResult.period)))
     assert {"2026-05", "2026-06", "2026-H1"} <= periods
+
+
+def test_city_office_decides_objections_on_the_page(client, tree, login_as, db):
+    from assessment.models import ObjectionStatus
+    from tests.assessment_support import published_objection
+
+    objection = published_objection(tree["north_team"])
+    login_as(Role.city_office, "city")
+    token = csrf_token(client, "/assessment/objections")
+    url = f"/assessment/objections/{objection.id}/decide"
+    response = client.post(url, data={"csrf_token": token, "decision": "reject", "reason": ""})
+    assert response.status_code == 422 and objection.status == ObjectionStatus.pending
+    response = client.post(url, data={"csrf_token": token, "decision": "reject",
+                                      "reason": "立案数据核对无误"})
+    assert response.status_code == 302
+    db.session.refresh(objection)
+    assert objection.status == ObjectionStatus.rejected
+    assert "立案数据核对无误" in client.get("/assessment/objections").get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": token, "decision": "accept"}).status_code == 409

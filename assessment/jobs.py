@@ -59,7 +59,11 @@ def finalize_due(today: Optional[dt.date] = None) -> list[str]:
             ScoreResult.period == period, ScoreObjection.status == ObjectionStatus.pending)
             .limit(1))
         if pending is None:
-            scoring.assess(period, final=True, today=today)
+            try:
+                scoring.assess(period, final=True, today=today)
+            except DomainError as exc:  # one period's problem must not stop the others
+                log.warning("assessment %s not frozen: %s", period, exc)
+                continue
             frozen.append(period)
     return frozen
 

@@ -251,6 +251,8 @@ def _same(row: ScoreResult, payload: dict) -> bool:
 
 def _store(period: Period, s: Scored, status: ResultStatus, today: dt.date,
            correction: Optional[str], summary: RunSummary) -> None:
+    if status != ResultStatus.final:
+        correction = None  # only an ended (final) period is corrected by a new version
     payload = _payload(s)
     row = _current(period.text, s.key)
     if row is None:
@@ -290,8 +292,16 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
     period = parse_period(period_text)
     today = today or local_today()
     ensure_seeded()
+    schemes_in_use: dict[int, tuple] = {}
+    for subject, scheme in assignments().items():
+        schemes_in_use.setdefault(scheme.id, (scheme, []))[1].append(subject)
+    ends = {sid: period.span(version_in_force(scheme, period.span()[0]).data
+                             .get("year_starts"))[1]
+            for sid, (scheme, _k) in schemes_in_use.items()}
     if final or correction:
-        if period.span()[1] >= today:
+        # A scheme whose year runs differently (officers: to 30 November) may have ended while
+        # the calendar period has not: only the ended ones are frozen.
+        if all(end >= today for end in ends.values()):
             raise DomainError(f"{period.text} has not ended yet: it cannot be final",
                               field="period")
         pending = db.session.scalar(select(ScoreObjection.id).join(ScoreResult).where(
@@ -301,15 +311,11 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
             raise DomainError(f"{period.text} has objections waiting for a decision",
                               field="period")
     summary = RunSummary(period.text)
-    by_scheme: dict[int, tuple] = {}
-    for subject, scheme in assignments().items():
-        entry = by_scheme.setdefault(scheme.id, (scheme, []))
-        entry[1].append(subject)
-    for scheme, kinds in by_scheme.values():
-        start, end = period.span(version_in_force(scheme, period.span()[0]).data
-                                 .get("year_starts"))
-        status = ResultStatus.final if (final or correction) else (
-            ResultStatus.published if end < today else ResultStatus.provisional)
+    for scheme, kinds in schemes_in_use.values():
+        end = ends[scheme.id]
+        status = ResultStatus.published if end < today else ResultStatus.provisional
+        if (final or correction) and end < today:
+            status = ResultStatus.final
         scored = _score_scheme(scheme, period, today, [k for k in kinds if k != "officer"])
         if scored:
             summary.schemes.append(scheme.code)

@@ -131,3 +131,11 @@ def test_a_final_result_cannot_be_changed_in_place(db, tree, office):
     with pytest.raises(FrozenResultError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_officer_year_is_final_before_the_calendar_year(db, tree, office):
+    officer = UserFactory(role=Role.officer, unit=tree["north_team"])
+    december = dt.date(2026, 12, 10)
+    scoring.assess("2026", today=december, final=True)
+    assert scoring._current("2026", f"o{officer.id}").status == ResultStatus.final
+    assert result_of(tree["north"], "2026").status == ResultStatus.provisional

@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from core.errors import DomainError
 
 _PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
@@ -73,16 +75,17 @@ def parse_period(text: str) -> Period:
     value = (text or "").strip().upper()
     match = _PATTERN.match(value)
     if not match:
-        raise DomainError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn, YYYY-H1/H2 or YYYY",
-                          field="period")
+        raise DomainError(_l("%(text)s is not a period: use YYYY-MM, YYYY-Qn, YYYY-H1/H2 or "
+                             "YYYY.", text=text), field="period")
     year = int(match.group(1))
     if not 2000 <= year <= 2999:
-        raise DomainError(f"{text!r}: year out of range", field="period")
+        raise DomainError(_l("%(text)s: year out of range.", text=text), field="period")
     month, quarter, half = match.group(2), match.group(3), match.group(4)
     if month is not None:
         m = int(month)
         if not 1 <= m <= 12:
-            raise DomainError(f"{text!r}: there is no month {m}", field="period")
+            raise DomainError(_l("%(text)s: there is no month %(m)s.", text=text, m=m),
+                              field="period")
         return Period(f"{year}-{m:02d}", "month", year, m, 1)
     if quarter is not None:
         q = int(quarter)
@@ -109,7 +112,7 @@ def of_kind(kind: str, day: dt.date, year_starts: str | None = None) -> Period:
         return parse_period(f"{year}-H{1 if month <= 6 else 2}")
     if kind == "year":
         return parse_period(str(year))
-    raise DomainError(f"unknown period kind {kind!r}", field="period")
+    raise DomainError(_l("Unknown period kind %(kind)s.", kind=kind), field="period")
 
 
 def is_closed(period: Period, today: dt.date, year_starts: str | None = None) -> bool:

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from assessment import engine, schemes
@@ -64,7 +65,7 @@ def version_in_force(scheme: AssessmentScheme, on: dt.date) -> SchemeVersion:
         version = db.session.scalar(select(SchemeVersion).where(
             SchemeVersion.scheme_id == scheme.id).order_by(SchemeVersion.version).limit(1))
     if version is None:
-        raise DomainError(f"scheme {scheme.code} has no version", field="scheme")
+        raise DomainError(_l("Scheme %(code)s has no version.", code=scheme.code), field="scheme")
     return version
 
 
@@ -86,9 +87,11 @@ def new_version(*, actor, scheme: AssessmentScheme, data, valid_from: Optional[d
     keep being scored with them)."""
     check(data)
     if valid_from is None:
-        raise DomainError("give the first day the new version applies to", field="valid_from")
+        raise DomainError(_l("Give the first day the new version applies to."),
+                          field="valid_from")
     if data.get("subject") not in (None, scheme.subject):
-        raise DomainError(f"the scheme assesses {scheme.subject}s", field="data")
+        raise DomainError(_l("The scheme assesses %(subject)s.", subject=scheme.subject),
+                          field="data")
     number = (db.session.scalar(select(func.max(SchemeVersion.version)).where(
         SchemeVersion.scheme_id == scheme.id)) or 0) + 1
     version = SchemeVersion(scheme_id=scheme.id, version=number, valid_from=valid_from,
@@ -118,13 +121,15 @@ def assign(*, actor, subject: str, scheme_code: str) -> SchemeAssignment:
 
     kinds = {k.value for k in UnitKind} | {"officer"}
     if subject not in kinds:
-        raise DomainError(f"subject: one of {', '.join(sorted(kinds))}", field="subject")
+        raise DomainError(_l("Subject: one of %(kinds)s.", kinds=", ".join(sorted(kinds))),
+                          field="subject")
     scheme = db.session.scalar(select(AssessmentScheme).where(
         AssessmentScheme.code == scheme_code))
     if scheme is None:
-        raise DomainError(f"no scheme {scheme_code!r}", field="scheme")
+        raise DomainError(_l("No scheme %(code)s.", code=scheme_code), field="scheme")
     if (scheme.subject == "officer") != (subject == "officer"):
-        raise DomainError(f"{scheme.code} assesses {scheme.subject}s", field="scheme")
+        raise DomainError(_l("%(code)s assesses %(subject)s.", code=scheme.code,
+                             subject=scheme.subject), field="scheme")
     row = db.session.scalar(select(SchemeAssignment).where(SchemeAssignment.subject == subject))
     if row is None:
         row = SchemeAssignment(subject=subject, scheme_id=scheme.id)

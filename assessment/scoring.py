@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assessment import engine, metrics
@@ -302,14 +303,14 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
         # A scheme whose year runs differently (officers: to 30 November) may have ended while
         # the calendar period has not: only the ended ones are frozen.
         if all(end >= today for end in ends.values()):
-            raise DomainError(f"{period.text} has not ended yet: it cannot be final",
-                              field="period")
+            raise DomainError(_l("%(period)s has not ended yet: it cannot be final.",
+                                 period=period.text), field="period")
         pending = db.session.scalar(select(ScoreObjection.id).join(ScoreResult).where(
             ScoreResult.period == period.text, ScoreObjection.status == ObjectionStatus.pending)
             .limit(1))
         if pending is not None:
-            raise DomainError(f"{period.text} has objections waiting for a decision",
-                              field="period")
+            raise DomainError(_l("%(period)s has objections waiting for a decision.",
+                                 period=period.text), field="period")
     summary = RunSummary(period.text)
     for scheme, kinds in schemes_in_use.values():
         end = ends[scheme.id]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assessment import scoring
@@ -48,9 +49,9 @@ def _decimal(value, name: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(f"{name}: not a number", field=name) from None
+        raise DomainError(_l("%(name)s: not a number", name=name), field=name) from None
     if not number.is_finite():
-        raise DomainError(f"{name}: not a number", field=name)
+        raise DomainError(_l("%(name)s: not a number", name=name), field=name)
     return number
 
 
@@ -58,16 +59,17 @@ def scheme_for(*, unit: Optional[Unit] = None, user: Optional[User] = None):
     ensure_seeded()
     scheme = assignments().get("officer" if user is not None else unit.kind.value)
     if scheme is None:
-        raise DomainError("no assessment scheme applies to this subject", field="subject")
+        raise DomainError(_l("No assessment scheme applies to this subject."), field="subject")
     return scheme
 
 
 def _levelled(items: list[dict], item: str, level: Optional[str], what: str) -> None:
     spec = next((i for i in items if i["code"] == item), None)
     if spec is None:
-        raise DomainError(f"{item!r} is not a {what} item of the scheme", field="item")
+        raise DomainError(_l("%(item)s is not an item of the scheme.", item=item), field="item")
     if "levels" in spec and level not in spec["levels"]:
-        raise DomainError(f"level must be one of {', '.join(spec['levels'])}", field="level")
+        raise DomainError(_l("Level: one of %(levels)s.", levels=", ".join(spec["levels"])),
+                          field="level")
 
 
 def _validate(data: dict, e: EntryInput) -> tuple[Optional[Decimal], Optional[dict]]:
@@ -75,29 +77,32 @@ def _validate(data: dict, e: EntryInput) -> tuple[Optional[Decimal], Optional[di
     if e.kind == "score":
         spec = indicator(data, e.item)
         if spec is None or spec.get("kind") != "manual":
-            raise DomainError(f"{e.item!r} is not an indicator entered by hand", field="item")
+            raise DomainError(_l("%(item)s is not an indicator entered by hand.", item=e.item),
+                              field="item")
         value = _decimal(e.value, "value")
         if not Decimal(0) <= value <= Decimal(str(spec["max"])):
-            raise DomainError(f"value: between 0 and {spec['max']} points", field="value")
+            raise DomainError(_l("Points: between 0 and %(max)s.", max=spec["max"]), field="value")
     elif e.kind == "survey":
         spec = indicator(data, e.item)
         if spec is None or spec.get("kind") != "survey":
-            raise DomainError(f"{e.item!r} is not a survey indicator", field="item")
+            raise DomainError(_l("%(item)s is not a survey indicator.", item=e.item), field="item")
         counts = {}
         for name, n in (e.counts or {}).items():
             if name not in spec["ratings"]:
-                raise DomainError(f"counts: unknown rating {name!r}", field="counts")
+                raise DomainError(_l("Survey counts: unknown rating %(name)s.", name=name),
+                                  field="counts")
             try:
                 counts[name] = int(n or 0)
             except (TypeError, ValueError):
-                raise DomainError(f"counts: {name} is not a whole number",
+                raise DomainError(_l("Survey counts: %(name)s is not a whole number.", name=name),
                                   field="counts") from None
             if counts[name] < 0:
-                raise DomainError("counts: no negative numbers", field="counts")
+                raise DomainError(_l("Survey counts: no negative numbers."), field="counts")
         minimum = int(spec.get("min_respondents", 1))
         if sum(counts.values()) < minimum:
-            raise DomainError(f"counts: a survey needs at least {minimum} respondents "
-                              f"({sum(counts.values())} given)", field="counts")
+            raise DomainError(_l("Survey counts: at least %(min)s respondents are needed "
+                                 "(%(n)s given).", min=minimum, n=sum(counts.values())),
+                              field="counts")
     elif e.kind == "bonus":
         _levelled(data.get("bonus", {}).get("items", []), e.item, e.level, "bonus")
     elif e.kind == "deduction":
@@ -107,11 +112,12 @@ def _validate(data: dict, e: EntryInput) -> tuple[Optional[Decimal], Optional[di
         _levelled(items, e.item, e.level, "deduction")
     elif e.kind == "veto":
         if e.item not in {v["code"] for v in data.get("vetoes", [])}:
-            raise DomainError(f"{e.item!r} is not a veto event of the scheme", field="item")
+            raise DomainError(_l("%(item)s is not a veto event of the scheme.", item=e.item),
+                              field="item")
     else:
-        raise DomainError("kind: score, survey, bonus, deduction or veto", field="kind")
+        raise DomainError(_l("Kind: score, survey, bonus, deduction or veto."), field="kind")
     if not isinstance(e.count, int) or e.count < 1:
-        raise DomainError("count: at least 1", field="count")
+        raise DomainError(_l("Count: at least 1."), field="count")
     return value, counts
 
 
@@ -122,14 +128,14 @@ def add_entry(*, actor, data: EntryInput, unit: Optional[Unit] = None,
     if user is not None:
         unit = user.unit
         if user.role != Role.officer:
-            raise DomainError("only enforcement officers are assessed", field="user")
+            raise DomainError(_l("Only enforcement officers are assessed."), field="user")
     if unit is None or not scoping.can_see_unit(actor, unit):
-        raise DomainError("choose a unit in your scope", field="unit")
+        raise DomainError(_l("Choose a unit in your scope."), field="unit")
     if not (data.document_no or "").strip():
-        raise DomainError("document number: give the evidence (document, certificate)",
+        raise DomainError(_l("Document number: give the evidence (document, certificate)."),
                           field="document_no")
     if data.document_date is None:
-        raise DomainError("document date: required", field="document_date")
+        raise DomainError(_l("Document date: required."), field="document_date")
     scheme = scheme_for(unit=unit, user=user)
     version = version_in_force(scheme, period.span()[0])
     value, counts = _validate(version.data, data)
@@ -138,8 +144,8 @@ def add_entry(*, actor, data: EntryInput, unit: Optional[Unit] = None,
         ScoreResult.period == period.text, ScoreResult.subject_key == key,
         ScoreResult.status == ResultStatus.final).limit(1))
     if final is not None:
-        raise ConflictError(f"the result of {period.text} is final; a correction needs a "
-                            "recorded new version", field="period")
+        raise ConflictError(_l("The result of %(period)s is final; a correction needs a recorded "
+                               "new version.", period=period.text), field="period")
     entry = ManualEntry(period=period.text, subject_key=key, unit_id=unit.id,
                         user_id=user.id if user else None, kind=EntryKind(data.kind),
                         item=data.item, level=data.level or None, value=value, counts=counts,
@@ -159,10 +165,10 @@ def set_target(*, actor, unit: Unit, indicator_code: str, target) -> UnitTarget:
     data = version_in_force(scheme, local_today()).data
     spec = indicator(data, indicator_code)
     if spec is None or spec.get("kind") != "pro_rata":
-        raise DomainError(f"{indicator_code!r} has no target", field="indicator")
+        raise DomainError(_l("%(item)s has no target.", item=indicator_code), field="indicator")
     value = _decimal(target, "target")
     if value < 0:
-        raise DomainError("target: not negative", field="target")
+        raise DomainError(_l("Target: not negative."), field="target")
     row = db.session.scalar(select(UnitTarget).where(UnitTarget.unit_id == unit.id,
                                                      UnitTarget.indicator == indicator_code))
     if row is None:
@@ -180,14 +186,14 @@ def raise_objection(*, actor, result: ScoreResult, indicator_code: str, reason: 
     """A unit objects to one indicator of its published result, within the objection period."""
     today = today or local_today()
     if result.status != ResultStatus.published or not result.is_current:
-        raise DomainError("only a published result is open to objections", field="result")
+        raise DomainError(_l("Only a published result is open to objections."), field="result")
     if result.objection_due_on is None or today > result.objection_due_on:
-        raise DomainError("the objection period is over", field="period")
+        raise DomainError(_l("The objection period is over."), field="period")
     codes = {line["code"] for line in result.lines.get("indicators", [])}
     if indicator_code not in codes:
-        raise DomainError("choose an indicator of the result", field="indicator")
+        raise DomainError(_l("Choose an indicator of the result."), field="indicator")
     if not (reason or "").strip():
-        raise DomainError("give the reason of the objection", field="reason")
+        raise DomainError(_l("Give the reason of the objection."), field="reason")
     objection = ScoreObjection(result_id=result.id, unit_id=result.unit_id,
                                indicator=indicator_code, reason=reason.strip(),
                                raised_by_id=actor.id)
@@ -204,15 +210,16 @@ def decide_objection(*, actor, objection: ScoreObjection, accept: bool, reason: 
     """The city office accepts (correcting the input, then the result is recomputed) or
     rejects with a reason."""
     if objection.status != ObjectionStatus.pending:
-        raise ConflictError("this objection has been decided already", field="status")
+        raise ConflictError(_l("This objection has been decided already."), field="status")
     reason = (reason or "").strip()
     if not accept and not reason:
-        raise DomainError("give the reason of the rejection", field="reason")
+        raise DomainError(_l("Give the reason of the rejection."), field="reason")
     value = None
     if accept and corrected_value not in (None, ""):
         value = _decimal(corrected_value, "corrected_value")
         if value < 0:
-            raise DomainError("corrected_value: not negative", field="corrected_value")
+            raise DomainError(_l("Corrected figure: not negative."),
+                                  field="corrected_value")
     result = objection.result
     if accept and value is not None:
         db.session.add(ManualEntry(

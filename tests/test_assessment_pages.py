@@ -144,7 +144,7 @@ def test_officer_sees_own_score(client, tree, login_as, db):
 def test_cli_run_and_bad_period(app, tree, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["assess", "run", "--period", "2026-13"])
-    assert result.exit_code != 0 and "no month 13" in result.output
+    assert result.exit_code != 0 and "不存在第 13 月" in result.output
     result = runner.invoke(args=["assess", "run", "--period", "2026-10"])
     assert result.exit_code == 0, result.output
     assert "scored" in result.output

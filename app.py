@@ -17,6 +17,7 @@ def create_app(config=None) -> Flask:
     for package in ("core", "enforcement", "blacklist", "reports"):
         logging.getLogger(package).setLevel(app.config["LOG_LEVEL"])
 
+    import assessment
     from blacklist import routes as blacklist_routes
     from core import account, auth, cli, database, errors, headers, i18n, jobs
     from core import api as core_api
@@ -40,6 +41,7 @@ def create_app(config=None) -> Flask:
     enforcement_routes.init_app(app)
     blacklist_routes.init_app(app)
     reports_routes.init_app(app)
+    assessment.init_app(app)
     cli.init_app(app)
     cases_cli.register(app)
     jobs.init_app(app)

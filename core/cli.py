@@ -131,16 +131,19 @@ def demo_data_command(if_empty, case_count, seed):
 @click.command("seed")
 @with_appcontext
 def seed_command():
-    """Add the reference data a new installation needs (idempotent): violation catalogue and
-    the public-holiday calendar from the maintained library."""
+    """Add the reference data a new installation needs (idempotent): violation catalogue,
+    the public-holiday calendar from the maintained library and the assessment schemes."""
+    from assessment.schemes_store import seed_schemes
     from enforcement.cases.calendar import seed_holidays
     from enforcement.violations.seed import seed_violation_types
 
     added_types = seed_violation_types()
     this_year = local_today().year
     added_days, unknown = seed_holidays(range(2004, this_year + 2))
+    added_schemes = seed_schemes()
     db.session.commit()
-    click.echo(f"violation types added: {added_types}; calendar days added: {added_days}")
+    click.echo(f"violation types added: {added_types}; calendar days added: {added_days}; "
+               f"assessment schemes added: {added_schemes}")
     if unknown:
         click.echo(f"the holiday library does not know {', '.join(map(str, unknown))}: the city "
                    "office enters those years' holidays", err=True)

@@ -148,7 +148,21 @@ def _samples(tree):
             Reward: (reward_in, reward_out), IdentityRequest: (request_in, request_out),
             JointAction: (action_in, action_out), Zone: (zone_in, zone_out),
             Meeting: (meeting_in, meeting_out), FollowUpTask: (task_in, task_out),
-            **_blacklist_samples(tree, case_in, case_out)}
+            **_blacklist_samples(tree, case_in, case_out),
+            **_assessment_samples(tree)}
+
+
+def _assessment_samples(tree):
+    """A scheme (shared) and an objection to a published result of each unit."""
+    from assessment.models import AssessmentScheme, ScoreObjection
+    from assessment.schemes_store import seed_schemes
+    from tests.assessment_support import published_objection
+
+    seed_schemes()
+    scheme = db.session.scalar(db.select(AssessmentScheme).limit(1))
+    return {AssessmentScheme: (scheme, None),
+            ScoreObjection: (published_objection(tree["north_team"]),
+                             published_objection(tree["centre_team"]))}
 
 
 def _blacklist_samples(tree, case_in, case_out):

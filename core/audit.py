@@ -66,15 +66,16 @@ def record(
 ) -> AuditLog:
     """Append one row to the chain inside the caller's transaction (flushes, never commits).
 
-    Appends are serialised so the sequence has no gaps: SQLite transactions already hold the write
-    lock (``BEGIN IMMEDIATE``); PostgreSQL takes a transaction-level advisory lock.
+    Appends are serialised so the sequence has no gaps: on SQLite the read of the last row asks
+    for the write lock (``with_for_update`` starts ``BEGIN IMMEDIATE`` even in a request that has
+    only read so far); PostgreSQL takes a transaction-level advisory lock.
     """
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK_KEY})
-    last = session.execute(
-        select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
-    ).first()
+    last_row = select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
+    last = session.execute(last_row if postgres else last_row.with_for_update()).first()
     seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
     at = utcnow()
     actor_id = getattr(actor, "id", None)

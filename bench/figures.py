@@ -149,7 +149,7 @@ def case_list(record, cfg) -> list[dict]:
     depths = [0] + [rng.randrange(1, max_id) for _ in range(999)]
     from core.pagination import encode_cursor
 
-    api_paths = [f"/api/v1/cases?status=closed&limit=50"
+    api_paths = ["/api/v1/cases?status=closed&limit=50"
                  + (f"&cursor={encode_cursor(d)}" if d else "") for d in depths]
     bare_paths = [f"/cases?status=closed&limit=50&after={d}" for d in depths]
     html_paths = ["/cases?status=closed" + (f"&before={max_id - d + 1}" if d else "")

@@ -69,6 +69,7 @@ def ensure(cases: int, seed: int, log=print) -> dict:
         record = json.loads(record_path.read_text())
         if record.get("format") == FORMAT and (instance / "enforcement.sqlite3").exists():
             log(f"reusing data set {instance.relative_to(ROOT)} (built {record['built_at']})")
+            _run([FLASK, "db", "upgrade"], app_env(instance))  # the schema of this checkout
             return record
     env = app_env(instance)
     demo_path = instance / "demo-data.json"  # demo-data done: the rest may resume from here

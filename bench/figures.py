@@ -286,6 +286,8 @@ def import_(record, cfg) -> list[dict]:
             big = imports.make_file(folder, kind, rows, prefix=f"B{kind}")
             small_run = imports.run_import(small, env)
             big_run = imports.run_import(big, env)
+            if not big_run["ok"]:
+                print(f"   {kind} import failed: {big_run['stderr'][-1500:]}", flush=True)
             print(f"   {kind}: {rows} rows {big_run['seconds']:.1f} s, peak "
                   f"{big_run['peak_mb']:.0f} MB (vs {small_run['peak_mb']:.0f} MB for "
                   f"{max(rows // 10, 1)} rows); {big_run['summary']}", flush=True)
@@ -298,7 +300,8 @@ def import_(record, cfg) -> list[dict]:
             out.append(_row(f"import {rows:,} rows {kind.upper()}: time", "s",
                             big_run["seconds"], target, ok,
                             note=f"{marginal:.2f} ms/row beyond start-up (against the "
-                                 f"tenth); " + big_run["summary"]))
+                                 f"tenth); " + big_run["summary"]
+                                 + ("" if big_run["ok"] else " " + big_run["stderr"][-300:])))
             out.append(_row(f"import {rows:,} rows {kind.upper()}: peak memory", "MB",
                             big_run["peak_mb"], "flat (≤ 1.25× + 20 MB of a tenth)", flat,
                             reference=small_run["peak_mb"],

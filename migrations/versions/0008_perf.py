@@ -13,7 +13,6 @@ from alembic import op
 
 import core.base  # noqa: F401 - kept like the other versions
 
-
 # revision identifiers, used by Alembic.
 revision = "0008_perf"
 down_revision = "0006_joint"

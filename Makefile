@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-sqlite test-postgres venv dev-venv translations extract-messages lint clean
+.PHONY: run test test-sqlite test-postgres venv dev-venv translations extract-messages lint clean bench
 
 $(BIN)/activate: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,21 @@ test: dev-venv translations
 	bin/system-deps --test
 	$(BIN)/python -m pytest -q
 
+# Benchmarks (issue 8): not part of `make test`. Datasette, the peer the plate check is compared
+# with, lives in its own virtual environment (its pins are not the app's); wrk comes from Debian.
+# BENCH_CASES=100000 make bench for a quicker run; see bench/run.py for the other settings.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: bench/requirements-datasette.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements-datasette.txt
+	touch $@
+
+bench: venv translations $(BENCH_VENV)/.installed
+	bin/system-deps --bench
+	$(BIN)/python bench/run.py
+
 lint: dev-venv
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

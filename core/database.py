@@ -38,7 +38,46 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
+        if _reading_request():
+            conn.info[_PENDING] = True  # BEGIN IMMEDIATE before the first write, if any
+            return
+        conn.info[_PENDING] = False
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_execute(conn, cursor, statement, _parameters, context, _executemany):
+        if conn.info.get(_PENDING) and _needs_lock(statement, context):
+            conn.info[_PENDING] = False
+            cursor.connection.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(conn):
+        conn.info[_PENDING] = False
+
+
+_PENDING = "sqlite_begin_pending"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _reading_request() -> bool:
+    """In a GET/HEAD/OPTIONS request, SQLite reads run without a transaction (each statement
+    sees the latest committed data, like PostgreSQL's READ COMMITTED) so that concurrent page
+    views never queue for the write lock; the first write — or a ``SELECT … FOR UPDATE``
+    (``with_for_update()``), which asks for the lock — starts the BEGIN IMMEDIATE transaction
+    as every other request, job and command does from its first statement."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in _SAFE_METHODS
+
+
+def _needs_lock(statement: str, context) -> bool:
+    head = statement.lstrip()[:6].upper()
+    if head not in ("SELECT", "PRAGMA"):
+        return True
+    compiled = getattr(context, "compiled", None)
+    stmt = getattr(compiled, "statement", None)
+    return getattr(stmt, "_for_update_arg", None) is not None
 
 
 def insert_ignore(model, **values) -> None:

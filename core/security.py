@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from core import crypto
 from core.base import utcnow
@@ -129,7 +130,8 @@ def start_session(user: User) -> str:
 def load_session(key: str, now: Optional[dt.datetime] = None) -> Optional[User]:
     """Return the user of a live session, ending it if idle or too old; None otherwise."""
     now = now or utcnow()
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == sha256_hex(key)))
+    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == sha256_hex(key))
+                            .options(joinedload(UserSession.user).joinedload(User.unit)))
     if row is None or row.ended_at is not None or not row.user.is_active:
         return None
     cfg = current_app.config
@@ -191,7 +193,9 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def load_token(raw: str) -> Optional[User]:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(raw)))
+    # the user and their unit (the scope of every query that follows) in the same statement
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(raw))
+                              .options(joinedload(ApiToken.user).joinedload(User.unit)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()

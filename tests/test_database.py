@@ -115,3 +115,46 @@ def test_no_connection_is_carried_across_a_fork(fresh_app):
         assert os.waitstatus_to_exitcode(status) == 0
         assert engine.pool.checkedin() >= 1  # the parent keeps its own
         _db.session.remove()
+
+
+def _lock_is_free(app) -> bool:
+    """Can another connection take the SQLite write lock right now (without waiting)?"""
+    import sqlite3
+
+    other = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"),
+                            timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def test_reading_requests_hold_no_write_lock_until_they_write(fresh_app):
+    """GET requests read without queueing for SQLite's write lock; their first write, or a
+    SELECT … FOR UPDATE, takes it as BEGIN IMMEDIATE; other requests take it at once."""
+    _sqlite_only(fresh_app)
+    with fresh_app.test_request_context("/", method="GET"):
+        _db.session.scalar(select(Setting).limit(1))
+        assert _lock_is_free(fresh_app)
+        _db.session.scalar(select(Setting).where(Setting.key == "x").with_for_update())
+        assert not _lock_is_free(fresh_app)
+        _db.session.rollback()
+        _db.session.scalar(select(Setting).limit(1))
+        _db.session.add(Setting(key="read-then-write", value=1))
+        _db.session.flush()
+        assert not _lock_is_free(fresh_app)
+        _db.session.commit()
+        assert _lock_is_free(fresh_app)
+        _db.session.remove()
+    with fresh_app.test_request_context("/", method="POST"):
+        _db.session.scalar(select(Setting).limit(1))
+        assert not _lock_is_free(fresh_app)
+        _db.session.rollback()
+        _db.session.remove()
+    with fresh_app.app_context():
+        assert _db.session.get(Setting, "read-then-write").value == 1
+        _db.session.remove()

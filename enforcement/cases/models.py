@@ -66,6 +66,7 @@ class Case(db.Model):
         UniqueConstraint("unit_id", "year", "seq"),
         Index("ix_cases_unit_status", "unit_id", "status"),
         Index("ix_cases_occurred_at", "occurred_at"),
+        Index("ix_cases_lat_lng", "lat", "lng"),  # covering index of the case map's grid cells
         CheckConstraint("proposed_fine IS NULL OR proposed_fine >= 0", name="proposed_fine"),
         CheckConstraint("fine_amount IS NULL OR fine_amount >= 0", name="fine_amount"),
         CheckConstraint("confiscated_amount IS NULL OR confiscated_amount >= 0",

@@ -78,7 +78,8 @@ def list_cases():
     before = request.args.get("before", "")
     if before.isdigit():
         stmt = stmt.where(Case.id < int(before))
-    rows = db.session.scalars(stmt.order_by(Case.id.desc()).limit(PAGE + 1)).all()
+    rows = db.session.scalars(queries.list_loads(stmt, people=False)
+                              .order_by(Case.id.desc()).limit(PAGE + 1)).all()
     next_before = rows[PAGE - 1].id if len(rows) > PAGE else None
     violations = db.session.scalars(select(ViolationType).order_by(ViolationType.code)).all()
     return render_template("enforcement/case_list.html", cases=rows[:PAGE],

@@ -11,10 +11,11 @@ from enforcement.people.models import Person, PlateColour, Vehicle, VehicleKind
 from extensions import db
 
 
-def _get_or_insert(model, **keys):
-    """The row with these unique keys, inserted if missing; safe when two requests race to create
-    it (INSERT … ON CONFLICT DO NOTHING, then read)."""
-    insert_ignore(model, **keys)
+def _get_or_insert(model, keys: dict, **values):
+    """The row with these unique ``keys``, inserted (with ``values``) if missing; safe when two
+    requests race to create it (INSERT … ON CONFLICT DO NOTHING, then read by the keys alone:
+    an existing row may differ in ``values``)."""
+    insert_ignore(model, **keys, **values)
     conditions = [getattr(model, k) == v for k, v in keys.items()]
     return db.session.scalars(select(model).where(*conditions)).one()
 
@@ -37,7 +38,8 @@ def find_or_create_vehicle(data, *, index: int = 0) -> Vehicle:
     if vin and (len(vin) != 17 or any(c in "IOQ" for c in vin) or not vin.isalnum()):
         raise DomainError(_l("A VIN has 17 letters and digits (no I, O or Q)."),
                           field=f"{prefix}.vin")
-    vehicle = _get_or_insert(Vehicle, plate=info.plate, plate_colour=colour, kind=kind)
+    vehicle = _get_or_insert(Vehicle, {"plate": info.plate, "plate_colour": colour},
+                             kind=kind)
     vehicle.kind = kind
     vehicle.make_model = (data.make_model or "").strip() or vehicle.make_model
     vehicle.colour = (data.colour or "").strip() or vehicle.colour
@@ -65,7 +67,7 @@ def find_or_create_person(data, *, index: int = 0) -> Person:
         except identity.PhoneError as exc:
             raise DomainError(str(exc), field=f"{prefix}.phone") from None
     if id_number:
-        person = _get_or_insert(Person, id_number=id_number, name=name)
+        person = _get_or_insert(Person, {"id_number": id_number}, name=name)
     else:  # no ID number: a record of its own
         person = Person(name=name)
         db.session.add(person)

@@ -1,0 +1,86 @@
+"""The reference for the HTTP figures: a bare Flask app doing the same indexed look-ups with the
+standard library's ``sqlite3`` on the same database file, served by gunicorn with the same
+settings as the app (``gunicorn 'bench.bare_app:app'``). No auth, no ORM, no schema layer: the
+physical limit of "Flask + one indexed SQL statement" on this machine.
+
+``BENCH_SQLITE`` names the database file (opened read-only, one connection per worker thread).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+_local = threading.local()
+ACTIVE = ("listed", "published")
+CASE_COLUMNS = ("c.id, c.number, u.code, c.status, c.origin, c.occurred_at, c.address, c.lat, "
+                "c.lng, v.code, c.tier, c.proposed_fine, c.fine_amount, c.is_penalty_flagged")
+
+
+def _db() -> sqlite3.Connection:
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        path = os.environ["BENCH_SQLITE"]
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        _local.conn = conn
+    return conn
+
+
+@app.get("/check")
+def check():
+    """The exact plate match through the (plate, status) index."""
+    rows = _db().execute(
+        "SELECT uid, list_kind, subject_kind, status, plate, rule_code, starts_on, ends_on "
+        "FROM blacklist_entries WHERE plate = ? AND status IN (?, ?)",
+        (request.args.get("plate", ""), *ACTIVE)).fetchall()
+    keys = ("id", "list", "subject", "status", "plate", "rule", "starts_on", "ends_on")
+    return jsonify({"query": request.args.get("plate", ""), "listed": bool(rows),
+                    "entries": [dict(zip(keys, r)) for r in rows], "near_matches": []})
+
+
+@app.get("/cases")
+def cases():
+    """One keyset page of 50 cases (status filter), with officers, vehicles and parties: one
+    statement for the page and one ``IN`` statement for each related list."""
+    conn = _db()
+    after = int(request.args.get("after", 0))
+    status = request.args.get("status", "closed")
+    limit = int(request.args.get("limit", 50))
+    rows = conn.execute(
+        f"SELECT {CASE_COLUMNS} FROM cases c JOIN units u ON u.id = c.unit_id "
+        "LEFT JOIN violation_types v ON v.id = c.violation_type_id "
+        "WHERE c.status = ? AND c.id > ? ORDER BY c.id LIMIT ?",
+        (status, after, limit + 1)).fetchall()
+    page = rows[:limit]
+    ids = [r[0] for r in page]
+    marks = ",".join("?" * len(ids))
+    officers, vehicles, parties = {}, {}, {}
+    if ids:
+        for case_id, username in conn.execute(
+                f"SELECT o.case_id, s.username FROM case_officers o JOIN users s "
+                f"ON s.id = o.user_id WHERE o.case_id IN ({marks})", ids):
+            officers.setdefault(case_id, []).append(username)
+        for case_id, plate, colour, fake in conn.execute(
+                f"SELECT cv.case_id, v.plate, v.plate_colour, cv.is_fake_plate FROM case_vehicles"
+                f" cv JOIN vehicles v ON v.id = cv.vehicle_id WHERE cv.case_id IN ({marks})", ids):
+            vehicles.setdefault(case_id, []).append(
+                {"plate": plate, "plate_colour": colour, "is_fake_plate": bool(fake)})
+        for case_id, name, role, id_number in conn.execute(
+                f"SELECT cp.case_id, p.name, cp.role, p.id_number FROM case_parties cp "
+                f"JOIN persons p ON p.id = cp.person_id WHERE cp.case_id IN ({marks})", ids):
+            parties.setdefault(case_id, []).append(
+                {"name": name, "role": role, "id_number": id_number})
+    keys = ("id", "number", "unit", "status", "origin", "occurred_at", "address", "lat", "lng",
+            "violation", "tier", "proposed_fine", "fine_amount", "is_penalty_flagged")
+    items = []
+    for r in page:
+        item = dict(zip(keys, r))
+        item["officers"] = officers.get(r[0], [])
+        item["vehicles"] = vehicles.get(r[0], [])
+        item["parties"] = parties.get(r[0], [])
+        items.append(item)
+    return jsonify({"items": items,
+                    "next_cursor": str(page[-1][0]) if len(rows) > limit else None})

@@ -1,5 +1,4 @@
-"""The assessment figure (issue 7), used by ``figures.assessment`` once
-``assessment.services.assess`` exists: ``flask assess run --period YYYY-MM`` for the busiest
+"""The assessment figure (issue 7), used by ``figures.assessment``: ``flask assess run --period YYYY-MM`` for the busiest
 complete month on a copy of the data set, against the same aggregates as raw SQL (cases per
 unit and per officer and status in that month, GROUP BY in sqlite3). Adjust ``RAW_SQL`` to the
 indicators the assessment actually computes when it lands.

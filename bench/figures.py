@@ -350,16 +350,16 @@ def monthly_report(record, cfg) -> list[dict]:
 
 def assessment(record, cfg) -> list[dict]:
     """The monthly assessment of all units and officers, against the same aggregates in raw
-    SQL. Not available until the assessment (issue 7) provides ``assessment.services.assess``:
-    :func:`bench.assess.measure` is ready for it."""
+    SQL (:func:`bench.assess.measure`, ``flask assess run``); "not available" on a checkout
+    without the assessment's scoring service (``assessment.scoring.assess``)."""
     try:
-        services = importlib.import_module("assessment.services")
+        scoring = importlib.import_module("assessment.scoring")
     except ImportError:
-        services = None
-    if services is None or not hasattr(services, "assess"):
+        scoring = None
+    if scoring is None or not hasattr(scoring, "assess"):
         return [_row("monthly assessment of all units and officers", "s", "not available",
                      "≤ 2× raw SQL, ≤ 3 s", None,
-                     note="assessment.services.assess does not exist yet (issue 7)")]
+                     note="assessment.scoring.assess is missing")]
     from bench import assess
 
     return assess.measure(record, cfg)

@@ -398,8 +398,11 @@ def test_informant_files_a_tip_on_a_phone_by_tapping_the_map(phone, live_server)
     page.fill("input[name=address]", "重庆北站北广场")
     page.fill("input[name=plates]", "渝a·12345")
     page.fill("textarea[name=description]", "出站口有人以每人40元拉客去机场")
-    box = page.get_by_test_id("tip-map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2 + 5, box["y"] + box["height"] / 2 + 5)
+    the_map = page.get_by_test_id("tip-map")
+    expect(the_map).to_have_class(re.compile(r"\bleaflet-container\b"))  # the script has run
+    box = the_map.bounding_box()
+    the_map.click(position={"x": box["width"] / 2 + 5, "y": box["height"] / 2 + 5})
+    expect(page.locator("#lat")).not_to_have_value("")
     lat, lng = float(page.input_value("#lat")), float(page.input_value("#lng"))
     assert 29.3 < lat < 29.8 and 106.3 < lng < 106.8  # near the configured centre
     assert page.locator(".leaflet-marker-icon").count() == 1

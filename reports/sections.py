@@ -26,7 +26,7 @@ from enforcement.joint.models import (
     RuleBreach,
     Zone,
 )
-from enforcement.tips.models import Tip, TipVerdict
+from enforcement.tips.models import VERIFIED_VERDICTS, Tip
 from enforcement.violations.models import ViolationType
 from extensions import db
 from reports import charts
@@ -34,7 +34,7 @@ from reports.monthly import Period, section
 
 COUNTED = (ActionStatus.approved, ActionStatus.completed)
 NOT_CASES = (CaseStatus.draft, CaseStatus.withdrawn)
-VERIFIED = (TipVerdict.verified, TipVerdict.partly_verified)
+VERIFIED = tuple(VERIFIED_VERDICTS)
 settings.define("reports.hotspot_cell_millidegrees", 10, "cell size of the report's hotspot "
                 "grid in thousandths of a degree (10 ≈ 1 km)", minimum=1)
 UNDERSTAFFED = ("concentrated_people", "patrol_police_min")

@@ -88,9 +88,9 @@ class _Maker:
         if named:
             phone = f"13{rng.randrange(0, 10)}{rng.randrange(10_000_000, 99_999_999)}"
             name = rng.choice(SURNAMES) + rng.choice(["先生", "女士", "伟", "芳", "强"])
-            tip.name_enc = crypto.encrypt_text(name, context=f"tip-identity:{tip.identity_salt}:name")
+            tip.name_enc = crypto.encrypt_text(name, context=services.identity_context(tip, "name"))
             tip.phone_enc = crypto.encrypt_text(phone,
-                                                context=f"tip-identity:{tip.identity_salt}:phone")
+                                                context=services.identity_context(tip, "phone"))
             tip.phone_index = services.phone_index(phone)
         if plate:
             tip.plates = [TipPlate(plate=plate)]

@@ -53,6 +53,7 @@ class TipChannel(str, enum.Enum):
 
 OPEN_STATUSES = frozenset({TipStatus.received, TipStatus.accepted, TipStatus.investigating})
 REWARDABLE = frozenset({TipStatus.verified, TipStatus.partly_verified})
+VERIFIED_VERDICTS = frozenset({TipVerdict.verified, TipVerdict.partly_verified})
 
 
 class Tip(db.Model):

@@ -21,7 +21,7 @@ from core.errors import ConflictError, DomainError, ForbiddenError
 from core.models import Unit, UnitKind, User
 from core.roles import Role
 from enforcement.cases.services import parse_money
-from enforcement.tips.models import REWARDABLE, Tip
+from enforcement.tips.models import VERIFIED_VERDICTS, Tip
 from enforcement.tips.reward_models import (
     COMMITTED,
     LIVE,
@@ -174,7 +174,7 @@ def propose(tip: Tip, actor, *, tier, amount, reason: str, joint_tip_ids=(),
     if tip.merged_into_id is not None:
         raise ConflictError(_l("Only the first valid tip on the same facts is rewarded: propose "
                                "the reward on the tip this one was merged into."))
-    if tip.verdict is None or tip.verdict.value not in {s.value for s in REWARDABLE}:
+    if tip.verdict not in VERIFIED_VERDICTS:
         raise DomainError(_l("Only a verified tip earns a reward."), field="tip")
     if live_reward(tip) is not None:
         raise ConflictError(_l("This tip already has a reward."))
@@ -311,8 +311,7 @@ def pay(reward: Reward, actor, *, method, payment_date: Optional[dt.date],
         raise DomainError(_l("Some fields are not valid."), fields=errors)
     if reward.status is not RewardStatus.approved:
         raise ConflictError(_l("Only an approved, unpaid reward can be paid."))
-    if reward.tip.verdict is None or reward.tip.verdict.value not in {s.value for s in
-                                                                        REWARDABLE}:
+    if reward.tip.verdict not in VERIFIED_VERDICTS:
         raise ConflictError(_l("The tip is no longer verified; the reward cannot be paid."))
     if reward.claim_due_on is not None and reward.claim_due_on < today:
         raise ConflictError(_l("The claim period of this reward has ended."))

@@ -132,7 +132,7 @@ def phone_index(phone: str) -> str:
     return crypto.blind_index(phone, purpose="phone")
 
 
-def _identity_context(tip: Tip, what: str) -> str:
+def identity_context(tip: Tip, what: str) -> str:
     return f"tip-identity:{tip.identity_salt}:{what}"
 
 
@@ -271,10 +271,10 @@ def submit_tip(data: TipInput, *, channel: TipChannel | str, actor=None) -> tupl
               accept_due_on=_due(local_today(now), settings.get("tips.accept_working_days"),
                                  working=True))
     if clean["name"]:
-        tip.name_enc = crypto.encrypt_text(clean["name"], context=_identity_context(tip, "name"))
+        tip.name_enc = crypto.encrypt_text(clean["name"], context=identity_context(tip, "name"))
     if clean["phone"]:
         tip.phone_enc = crypto.encrypt_text(clean["phone"],
-                                            context=_identity_context(tip, "phone"))
+                                            context=identity_context(tip, "phone"))
         tip.phone_index = phone_index(clean["phone"])
     tip.plates = [TipPlate(plate=p) for p in clean["plates"]]
     tip.photos = [TipPhoto(stored_name=s.copy.stored_name, sha256=s.copy.sha256, size=s.copy.size,
@@ -437,10 +437,10 @@ def decrypt_identity(tip: Tip) -> dict:
     """Decrypt name and phone; callers decide who may and audit the read (``custody``)."""
     out = {"name": None, "phone": None}
     if tip.name_enc:
-        out["name"] = crypto.decrypt_text(tip.name_enc, context=_identity_context(tip, "name"))
+        out["name"] = crypto.decrypt_text(tip.name_enc, context=identity_context(tip, "name"))
     if tip.phone_enc:
         out["phone"] = crypto.decrypt_text(tip.phone_enc,
-                                           context=_identity_context(tip, "phone"))
+                                           context=identity_context(tip, "phone"))
     return out
 
 

@@ -19,7 +19,7 @@ def create_app(config=None) -> Flask:
 
     import assessment
     from blacklist import routes as blacklist_routes
-    from core import account, auth, cli, database, errors, headers, i18n, jobs
+    from core import account, auth, cli, database, errors, fastpath, headers, i18n, jobs
     from core import api as core_api
     from core import routes as core_routes
     from enforcement import routes as enforcement_routes
@@ -45,5 +45,6 @@ def create_app(config=None) -> Flask:
     cli.init_app(app)
     cases_cli.register(app)
     jobs.init_app(app)
+    fastpath.init_app(app)  # last: it wraps the finished app
     return app
 

@@ -79,6 +79,8 @@ class Config:
     API_PAGE_DEFAULT = 50
     API_PAGE_MAX = 500
 
+    # Token-authenticated hot GET endpoints answered before Flask (core/fastpath.py).
+    FAST_PATHS = _env_bool("FAST_PATHS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)

@@ -7,11 +7,14 @@ physical limit of "Flask + one indexed SQL statement" on this machine.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 
 from flask import Flask, jsonify, request
+
+from blacklist.check import one_off_variants  # a pure function: the same candidates
 
 app = Flask(__name__)
 _local = threading.local()
@@ -31,14 +34,23 @@ def _db() -> sqlite3.Connection:
 
 @app.get("/check")
 def check():
-    """The exact plate match through the (plate, status) index."""
+    """The same indexed look-up as the app's check: the plate and the plates one edit away
+    (the app's own pure variant function) bound as one JSON array, in one statement through
+    the (plate, status) index; no token, no scoping, no settings, no sightings."""
+    plate = request.args.get("plate", "")
+    candidates = one_off_variants(plate)
+    candidates.add(plate)
     rows = _db().execute(
-        "SELECT uid, list_kind, subject_kind, status, plate, rule_code, starts_on, ends_on "
-        "FROM blacklist_entries WHERE plate = ? AND status IN (?, ?)",
-        (request.args.get("plate", ""), *ACTIVE)).fetchall()
-    keys = ("id", "list", "subject", "status", "plate", "rule", "starts_on", "ends_on")
-    return jsonify({"query": request.args.get("plate", ""), "listed": bool(rows),
-                    "entries": [dict(zip(keys, r)) for r in rows], "near_matches": []})
+        "SELECT e.uid, e.list_kind, e.subject_kind, e.status, e.plate, e.rule_code, "
+        "e.starts_on, e.ends_on, u.code FROM blacklist_entries e JOIN units u "
+        "ON u.id = e.unit_id WHERE e.plate IN (SELECT value FROM json_each(?)) "
+        "AND e.status IN (?, ?) ORDER BY e.id",
+        (json.dumps(list(candidates), ensure_ascii=False), *ACTIVE)).fetchall()
+    keys = ("id", "list", "subject", "status", "plate", "rule", "starts_on", "ends_on", "unit")
+    entries = [dict(zip(keys, r)) for r in rows if r[4] == plate]
+    near = sorted({r[4] for r in rows if r[4] != plate}, key=lambda p: (len(p) != len(plate), p))
+    return jsonify({"query": plate, "listed": bool(entries), "entries": entries,
+                    "near_matches": near[:10]})
 
 
 @app.get("/cases")

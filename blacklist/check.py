@@ -7,6 +7,7 @@ stays around a millisecond with 50,000 entries and needs no cache that could go 
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Optional
 
@@ -15,8 +16,8 @@ from sqlalchemy import String, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from blacklist import queries
-from blacklist.models import ACTIVE, BlacklistEntry
-from core import identity, plates, settings
+from blacklist.models import BlacklistEntry
+from core import identity, plates, scoping, settings
 from core.errors import DomainError
 from extensions import db
 
@@ -37,26 +38,38 @@ def _alphabet(position: int) -> list[str]:
 def one_off_variants(plate: str) -> set[str]:
     """Every string one substitution, insertion or deletion away from ``plate`` using only the
     characters a plate may have at that position (pure)."""
-    out: set[str] = set()
+    out = {plate[:i] + plate[i + 1:] for i in range(len(plate))}
     for i in range(len(plate)):
-        out.add(plate[:i] + plate[i + 1:])
-        for ch in _alphabet(i):
-            out.add(plate[:i] + ch + plate[i + 1:])
+        head, tail = plate[:i], plate[i + 1:]
+        out.update([head + ch + tail for ch in _alphabet(i)])
     for i in range(len(plate) + 1):
-        for ch in _alphabet(i):
-            out.add(plate[:i] + ch + plate[i:])
+        head, tail = plate[:i], plate[i:]
+        out.update([head + ch + tail for ch in _alphabet(i)])
     out.discard(plate)  # every other string built above is exactly one edit away
     out.discard("")
     return out
 
 
-def _plate_in(values: list[str]):
-    """``plate IN values`` with the list bound as ONE parameter (a JSON array on SQLite, an
+def _plate_in(dialect: str):
+    """``plate IN :near`` with the list bound as ONE parameter (a JSON array on SQLite, an
     array on PostgreSQL): six hundred separate parameters cost more than the look-up itself."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return BlacklistEntry.plate == any_(bindparam("near", values, type_=ARRAY(String)))
+    if dialect == "postgresql":
+        return BlacklistEntry.plate == any_(bindparam("near", type_=ARRAY(String)))
     return BlacklistEntry.plate.in_(select(literal_column("value")).select_from(
-        func.json_each(bindparam("near", json.dumps(values, ensure_ascii=False)))))
+        func.json_each(bindparam("near", type_=String))))
+
+
+def _near_value(dialect: str, variants: set[str]):
+    return list(variants) if dialect == "postgresql" else \
+        json.dumps(list(variants), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _statement(dialect: str, key):
+    """The check's one statement for a scope (``scoping.scope_key``): every visible active
+    entry whose plate is in ``:near`` (the plate and its variants), built once per scope —
+    building a statement costs more than running it."""
+    return queries.active_brief(key, _plate_in(dialect))
 
 
 def clean_input(raw: Optional[str], field: str, cfg: Optional[dict] = None) -> str:
@@ -80,21 +93,71 @@ def entry_brief(entry: BlacklistEntry) -> dict:
             "unit": entry.unit.code}
 
 
-def check_plate(actor, raw: Optional[str]) -> dict:
-    """``{"query", "listed", "entries", "near_matches"}`` for a typed plate."""
-    cfg = settings.get_many("blacklist.check")  # one query for both settings
+_BRIEF_KEYS = ("id", "entry_id", "list", "subject", "status", "plate", "name", "id_no", "rule",
+               "serious", "starts_on", "ends_on", "unit")
+
+
+def _brief_of_row(row) -> dict:
+    """:func:`entry_brief` of a row of :func:`queries.active_brief_by_plate`."""
+    out = dict(zip(_BRIEF_KEYS, row))
+    for key in ("list", "subject", "status"):
+        out[key] = out[key].value
+    for key in ("starts_on", "ends_on"):
+        out[key] = out[key].isoformat() if out[key] else None
+    return out
+
+
+def _plate_of(raw: Optional[str], cfg: dict) -> str:
     plate = plates.normalise_plate(clean_input(raw, "plate", cfg))
     if not plate:
         raise DomainError(_l("Enter a plate number."), field="plate")
+    return plate
+
+
+def _near_matches(conn, actor, plate: str, limit: int) -> list[str]:
+    """Up to ``limit`` visible active plates one edit away, same length first."""
+    if not limit or len(plate) > 12:
+        return []
+    dialect = conn.dialect.name
+    found = {row.plate for row in conn.execute(
+        _statement(dialect, scoping.scope_key(actor)),
+        {"near": _near_value(dialect, one_off_variants(plate))})}
+    return _nearest(found, plate, limit)
+
+
+def _nearest(found: set[str], plate: str, limit: int) -> list[str]:
+    return sorted(found, key=lambda p: (len(p) != len(plate), p))[:limit]
+
+
+def check_plate(actor, raw: Optional[str]) -> dict:
+    """``{"query", "listed", "entries", "near_matches"}`` for a typed plate (entries as
+    objects, for the quick-check page)."""
+    cfg = settings.get_many("blacklist.check")  # one query for both settings
+    plate = _plate_of(raw, cfg)
     entries = db.session.scalars(queries.active_by_plate(actor, plate)).all()
-    limit = cfg["_near_match_limit"]
-    near: list[str] = []
-    if limit and len(plate) <= 12:
-        found = set(db.session.scalars(select(BlacklistEntry.plate).where(
-            _plate_in(sorted(one_off_variants(plate))),
-            BlacklistEntry.status.in_(ACTIVE), queries.entry_visible(actor))))
-        near = sorted(found, key=lambda p: (len(p) != len(plate), p))[:limit]
+    near = _near_matches(db.session.connection(), actor, plate, cfg["_near_match_limit"])
     return {"query": plate, "listed": bool(entries), "entries": entries, "near_matches": near}
+
+
+def plate_answer(conn, actor, raw: Optional[str]) -> dict:
+    """The API's answer for a typed plate in ONE statement on ``conn`` (the API view and its
+    WSGI fast path both call this): the entries of the plate itself, as :func:`entry_brief`
+    dictionaries, and the near matches, from the plate and its variants looked up together."""
+    cfg = settings.get_many("blacklist.check", conn=conn)
+    plate = _plate_of(raw, cfg)
+    limit = cfg["_near_match_limit"]
+    candidates = one_off_variants(plate) if limit and len(plate) <= 12 else set()
+    candidates.add(plate)
+    dialect = conn.dialect.name
+    entries, near = [], set()
+    for row in conn.execute(_statement(dialect, scoping.scope_key(actor)),
+                            {"near": _near_value(dialect, candidates)}):
+        if row.plate == plate:
+            entries.append(_brief_of_row(row))
+        else:
+            near.add(row.plate)
+    return {"query": plate, "listed": bool(entries), "entries": entries,
+            "near_matches": _nearest(near, plate, limit)}
 
 
 def check_id_number(actor, raw: Optional[str]) -> dict:

@@ -17,16 +17,27 @@ from blacklist.models import (
     Sighting,
 )
 from core import plates, scoping
+from core.models import Unit
 
 PUBLIC_STATUSES = (EntryStatus.published,)
 
 
 def entry_visible(actor):
     """The WHERE condition: entries of the actor's subtree, and published entries of anyone."""
-    if scoping.is_citywide(actor):
+    return entry_visible_for(scoping.scope_key(actor))
+
+
+def entry_visible_for(key):
+    """:func:`entry_visible` of the actor whose ``scoping.scope_key`` is ``key``."""
+    if key is None:
         return BlacklistEntry.id.is_not(None)
-    return or_(scoping.unit_condition(actor, BlacklistEntry.unit_id),
+    return or_(scoping.condition_for(key, BlacklistEntry.unit_id),
                BlacklistEntry.status == EntryStatus.published)
+
+
+def is_active():
+    """``status IN ACTIVE`` as plain comparisons: bound once, no list expanded per execution."""
+    return or_(*(BlacklistEntry.status == s for s in sorted(ACTIVE)))
 
 
 @dataclass
@@ -71,6 +82,17 @@ def active_by_plate(actor, plate: str) -> Select:
     return select(BlacklistEntry).where(BlacklistEntry.plate == plate,
                                         BlacklistEntry.status.in_(ACTIVE),
                                         entry_visible(actor)).order_by(BlacklistEntry.id)
+
+
+def active_brief(key, plate_condition) -> Select:
+    """Active entries matching ``plate_condition`` that the scope ``key``
+    (``scoping.scope_key``) may see, as the columns of a check's answer (no objects) with the
+    unit code."""
+    e = BlacklistEntry
+    return select(e.uid, e.id, e.list_kind, e.subject_kind, e.status, e.plate, e.person_name,
+                  e.id_number, e.rule_code, e.is_serious, e.starts_on, e.ends_on, Unit.code)\
+        .join(Unit, Unit.id == e.unit_id).where(
+            plate_condition, is_active(), entry_visible_for(key)).order_by(e.id)
 
 
 def active_by_id_number(actor, id_no: str) -> Select:

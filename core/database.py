@@ -1,6 +1,8 @@
 """Engine set-up: SQLite pragmas and immediate transactions, PostgreSQL via psycopg 3, forks."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import weakref
 
@@ -58,6 +60,18 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 _PENDING = "sqlite_begin_pending"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_reading", default=False)
+
+
+@contextlib.contextmanager
+def reading():
+    """Work outside a request (a WSGI fast path) that reads like a GET request: on SQLite its
+    reads take no lock, and its first write starts the BEGIN IMMEDIATE transaction."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def _reading_request() -> bool:
@@ -68,6 +82,8 @@ def _reading_request() -> bool:
     as every other request, job and command does from its first statement."""
     from flask import has_request_context, request
 
+    if _READING.get():
+        return True
     return has_request_context() and request.method in _SAFE_METHODS
 
 
@@ -100,6 +116,11 @@ def normalise_url(url: str) -> str:
 
 def init_app(app) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # a file has no server connection to go stale: no ping before every checkout
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+            if k != "pool_pre_ping"}
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -27,22 +27,30 @@ def content_security_policy(tile_url: str) -> str:
     ])
 
 
+def static_headers(config) -> list[tuple[str, str]]:
+    """The headers every response carries (the fast paths of :mod:`core.fastpath` too)."""
+    headers = [("Content-Security-Policy", content_security_policy(config["MAP_TILE_URL"])),
+               ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+               ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin"),
+               ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")]
+    if config["SESSION_COOKIE_SECURE"]:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
+NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+
+
 def init_app(app) -> None:
-    csp = content_security_policy(app.config["MAP_TILE_URL"])
+    fixed = static_headers(app.config)
 
     @app.after_request
     def set_headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", csp)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in fixed:
+            h.setdefault(name, value)
         # Static files need no session look-up (and so no database work).
         if request.endpoint != "static" and current_user.is_authenticated:
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
+            for name, value in NO_STORE:
+                h[name] = value
         return response

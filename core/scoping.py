@@ -33,9 +33,20 @@ def subtree_ids(actor) -> Select:
 
 def unit_condition(actor, unit_column: InstrumentedAttribute):
     """The WHERE condition restricting ``unit_column`` to the actor's subtree."""
-    if is_citywide(actor):
+    return condition_for(scope_key(actor), unit_column)
+
+
+def scope_key(actor) -> str | None:
+    """All that scoping reads of an actor: None when city-wide, else its unit's path (a key
+    for statements built once per scope and reused, see ``blacklist.check``)."""
+    return None if is_citywide(actor) else actor.unit.path
+
+
+def condition_for(key: str | None, unit_column: InstrumentedAttribute):
+    """:func:`unit_condition` of the actor whose :func:`scope_key` is ``key``."""
+    if key is None:
         return true()
-    return unit_column.in_(subtree_ids(actor))
+    return unit_column.in_(select(Unit.id).where(Unit.path.startswith(key, autoescape=True)))
 
 
 def scoped(stmt: Select, actor, unit_column: InstrumentedAttribute) -> Select:

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -15,13 +16,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from core import crypto
 from core.base import utcnow
 from core.errors import DomainError
-from core.models import ApiToken, LoginAttempt, User, UserSession
+from core.models import ApiToken, LoginAttempt, Unit, User, UserSession
+from core.roles import Role
 from extensions import db
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -192,18 +194,65 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)  # how stale a token's "last used" may get
+
+
+def token_live(revoked_at, user_is_active: bool) -> bool:
+    """A token acts while it is not revoked and its user is active (the one rule)."""
+    return revoked_at is None and bool(user_is_active)
+
+
+def token_needs_touch(last_used_at, now: dt.datetime) -> bool:
+    return last_used_at is None or now - last_used_at > TOKEN_TOUCH_EVERY
+
+
 def load_token(raw: str) -> Optional[User]:
     # the user and their unit (the scope of every query that follows) in the same statement
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(raw))
                               .options(joinedload(ApiToken.user).joinedload(User.unit)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
+    if token is None or not token_live(token.revoked_at, token.user.is_active):
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if token_needs_touch(token.last_used_at, now):
         token.last_used_at = now
     user = token.user
     user.current_token = token
     return user
+
+
+@dataclass(frozen=True)
+class TokenUnit:
+    id: int
+    parent_id: Optional[int]
+    path: str
+
+
+@dataclass(frozen=True)
+class TokenActor:
+    """Who a bearer token acts for, read in one Core statement by the WSGI fast paths
+    (:mod:`core.fastpath`): the parts of a :class:`User` that scoping reads."""
+
+    id: int
+    role: Role
+    unit_id: int
+    unit: TokenUnit
+    token_id: int
+
+
+_TOKEN_ACTOR = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id,
+                       User.is_active, User.role, Unit.id, Unit.parent_id, Unit.path)
+                .join(User, User.id == ApiToken.user_id).join(Unit, Unit.id == User.unit_id)
+                .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+def token_actor(conn, raw: str, now: dt.datetime) -> Optional[TokenActor]:
+    """The actor of a live token whose "last used" time is fresh, else None (the caller then
+    takes the full path, which answers 401 or records the use)."""
+    row = conn.execute(_TOKEN_ACTOR, {"token_hash": sha256_hex(raw)}).first()
+    if row is None or not token_live(row[1], row[4]) or token_needs_touch(row[2], now):
+        return None
+    return TokenActor(id=row[3], role=row[5], unit_id=row[6],
+                      unit=TokenUnit(id=row[6], parent_id=row[7], path=row[8]), token_id=row[0])
 
 
 # Second factor ----------------------------------------------------------------------------

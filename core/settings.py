@@ -2,6 +2,7 @@
 lives in the ``settings`` table, where the city office may change it. Code reads ``get(key)``."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,18 @@ class SettingDef:
 DEFINITIONS: dict[str, SettingDef] = {}
 
 
+@functools.lru_cache(maxsize=256)
+def _many_statement(prefix: str):
+    """The keys under ``prefix`` and their primary-key look-up, built once (hot paths read
+    settings on every request)."""
+    keys = tuple(k for k in DEFINITIONS if k.startswith(prefix))
+    return keys, select(Setting.key, Setting.value).where(Setting.key.in_(keys))
+
+
 def define(key: str, default: Any, description: str, kind: type = int,
            minimum: float | None = 0) -> None:
     DEFINITIONS[key] = SettingDef(key, default, description, kind, minimum)
+    _many_statement.cache_clear()
 
 
 # Statutory deadlines (domain.md §3.4)
@@ -64,12 +74,13 @@ def get(key: str) -> Any:
     return definition.default if row is None else row.value
 
 
-def get_many(prefix: str) -> dict[str, Any]:
-    """All values whose key starts with ``prefix`` (one query), keyed without the prefix."""
-    rows = {r.key: r.value for r in db.session.scalars(
-        select(Setting).where(Setting.key.startswith(prefix, autoescape=True)))}
-    return {k[len(prefix):]: rows.get(k, d.default) for k, d in DEFINITIONS.items()
-            if k.startswith(prefix)}
+def get_many(prefix: str, conn=None) -> dict[str, Any]:
+    """All values whose key starts with ``prefix`` (one query, on ``conn`` when given, else the
+    session), keyed without the prefix."""
+    keys, stmt = _many_statement(prefix)
+    rows = dict((conn or db.session).execute(stmt).all())
+    return {k[len(prefix):]: rows.get(k, DEFINITIONS[k].default) for k in keys}
+
 
 
 def set_value(key: str, value: Any, *, actor) -> Setting:

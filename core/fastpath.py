@@ -1,0 +1,103 @@
+"""WSGI fast paths: the hottest token-authenticated GET endpoints answered without the request
+machinery (Flask-Login, webargs, marshmallow, the ORM), for the officer at the roadside.
+
+A fast path answers only the plain case — a GET with a bearer token that is live and recently
+used, whose role the Flask view's own :func:`~core.permissions.guard` admits, and arguments its
+handler accepts — and hands every other request to Flask unchanged: errors, 401s, cookie
+sessions, bad input (the handler raises the same :class:`DomainError` as the view, and Flask
+then answers it in the caller's language). A handler calls the same rule and query functions
+as its view; ``tests/test_fastpath.py`` runs both over the same inputs and compares the answers.
+
+    fastpath.register("/api/v1/blacklist/check", "blacklist_api.check_subject", handler)
+
+``handler(conn, actor, args)`` gets the session's connection (reads take no lock on SQLite; its first
+write starts the transaction, committed after the handler), the :class:`TokenActor` and the
+query arguments (``{name: [values]}``); it returns the JSON body, or None to hand over.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import parse_qs
+
+from core import database, headers, security
+from core.base import utcnow
+from core.errors import DomainError
+from core.permissions import access_of
+from extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FastPath:
+    path: str
+    endpoint: str
+    handler: Callable[..., Optional[dict]]
+
+
+_PATHS: dict[str, FastPath] = {}
+
+
+def register(path: str, endpoint: str, handler: Callable[..., Optional[dict]]) -> None:
+    _PATHS[path] = FastPath(path, endpoint, handler)
+
+
+class Dispatcher:
+    """The WSGI middleware in front of Flask's ``wsgi_app`` (see :func:`init_app`)."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.fixed = headers.static_headers(app.config) + headers.NO_STORE
+        self.cookie = app.config.get("SESSION_COOKIE_NAME", "session") + "="
+        self.roles: dict[str, frozenset] = {}
+
+    def _roles(self, endpoint: str) -> frozenset:
+        if endpoint not in self.roles:
+            access = access_of(self.app.view_functions[endpoint])
+            self.roles[endpoint] = frozenset() if access is None or access.public or \
+                access.write else access.roles
+        return self.roles[endpoint]
+
+    def __call__(self, environ, start_response):
+        fast = _PATHS.get(environ.get("PATH_INFO", ""))
+        if fast is not None and environ.get("REQUEST_METHOD") == "GET":
+            body = self._answer(fast, environ)
+            if body is not None:
+                start_response("200 OK", [("Content-Type", "application/json"),
+                                          ("Content-Length", str(len(body))), *self.fixed])
+                return [body]
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, fast: FastPath, environ) -> Optional[bytes]:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        if not auth.startswith("Bearer ") or self.cookie in environ.get("HTTP_COOKIE", ""):
+            return None  # Flask-Login's order: a session cookie wins over the token
+        # as Werkzeug reads it: the server's latin-1 text back to bytes, UTF-8 with replacement
+        query = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
+        args = parse_qs(query, keep_blank_values=True, errors="replace")
+        with self.app.app_context(), database.reading():
+            conn = db.session.connection()  # the request's own, as in Flask; removed with it
+            actor = security.token_actor(conn, auth[7:].strip(), utcnow())
+            if actor is None or actor.role not in self._roles(fast.endpoint):
+                return None
+            try:
+                result = fast.handler(conn, actor, args)
+            except DomainError:
+                result = None  # the view raises it again and answers it
+            except Exception:  # noqa: BLE001 - Flask then answers (or logs its own 500)
+                log.exception("fast path %s failed; handed to Flask", fast.path)
+                result = None
+            if result is None:
+                db.session.rollback()
+                return None
+            db.session.commit()
+            return (self.app.json.dumps(result, separators=(",", ":")) + "\n").encode()
+
+
+def init_app(app) -> None:
+    """Install the dispatcher (after every blueprint has registered its paths)."""
+    if app.config.get("FAST_PATHS", True):
+        app.wsgi_app = Dispatcher(app, app.wsgi_app)

@@ -68,7 +68,9 @@ def _walk(entry, leader, office, *, to: str, listed_on: dt.date | None = None) -
     if to == "office_approved":
         return
     today = local_today()
-    notified_on = (listed_on - dt.timedelta(days=14)) if listed_on else today
+    # a month before the listing: the objection period is counted in working days, and a
+    # National Day or Spring Festival holiday can stretch five of them over two weeks
+    notified_on = (listed_on - dt.timedelta(days=30)) if listed_on else today
     services.notify(entry, actor=office, notified_on=notified_on)
     if to == "notified":
         return

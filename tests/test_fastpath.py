@@ -138,3 +138,80 @@ def test_a_session_cookie_wins_over_the_fast_path(db, tree, client, login_as, an
     body = client.get(CHECK, query_string={"plate": "渝A55555"}, headers=headers).get_json()
     assert answered[-1] is False
     assert body["listed"] is True  # as the logged-in centre officer, as Flask-Login decides
+
+
+# -- the case list ----------------------------------------------------------------------------
+
+CASES = "/api/v1/cases"
+
+
+@pytest.fixture
+def cases(db, tree):
+    """Five cases in the north team (vehicles, parties, two officers), two in the centre."""
+    from enforcement.cases.calendar import seed_holidays
+    from enforcement.violations.seed import seed_violation_types
+    from tests.factories import UserFactory
+    from tests.test_query_counts import _add_cases
+
+    seed_violation_types()
+    seed_holidays(range(2024, 2028))
+    made = {}
+    for key, n, start in (("north_team", 5, 0), ("centre_team", 2, 20)):
+        team = {"unit": tree[key], "officer": UserFactory(role=Role.officer, unit=tree[key]),
+                "partner": UserFactory(role=Role.officer, unit=tree[key])}
+        _add_cases(team, n, start)
+        made[key] = team
+    return made
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"limit": "2"}, {"status": "draft"}, {"status": "closed"}, {"plate": "渝a·10001"},
+    {"unit": "500112-JT01"}, {"violation": "FY-KY"}, {"from": "2020-01-01", "to": "2030-12-31"},
+    {"limit": "3", "status": "draft", "unit": "500112"}])
+@pytest.mark.parametrize("who", ["north_team", "auditor"])
+def test_fast_case_pages_equal_the_views(app, db, tree, client, answered, cases, query, who):
+    headers = token_for(db, tree["city" if who == "auditor" else who],
+                        role=Role.auditor if who == "auditor" else Role.officer)
+    client.get(CASES, headers=headers)  # records the token's use
+    fast = client.get(CASES, query_string=query, headers=headers)
+    assert answered[-1] is True
+    slow = flask_only(app, client, CASES, query_string=query, headers=headers)
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_json() == slow.get_json()
+    body = fast.get_json()
+    if who == "north_team":
+        assert {item["unit"] for item in body["items"]} <= {"500112-JT01"}
+    if not query:
+        assert len(body["items"]) == (5 if who == "north_team" else 7)
+        first = body["items"][0]
+        assert first["vehicles"][0]["plate"].startswith("渝A1") and len(first["officers"]) == 2
+        assert first["parties"][0]["role"] == "driver"
+
+
+def test_fast_case_pages_follow_the_cursor(app, db, tree, client, answered, cases):
+    headers = token_for(db, tree["north_team"])
+    client.get(CASES, headers=headers)
+    seen, cursor = [], None
+    while True:
+        body = client.get(CASES, query_string={"limit": "2", **({"cursor": cursor} if cursor
+                                                                 else {})},
+                          headers=headers).get_json()
+        assert answered[-1] is True
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 5 and seen == sorted(seen)
+
+
+@pytest.mark.parametrize("query,status", [
+    ({"limit": "0"}, 422), ({"limit": "abc"}, 422), ({"limit": "100000"}, 422),
+    ({"status": "bogus"}, 422), ({"cursor": "garbage"}, 400), ({"from": "2024-13-01"}, 422),
+    ({"officer": "-1"}, 200), ({"limit": ["1", "2"]}, 200)])
+def test_case_list_arguments_the_fast_path_leaves_to_flask(db, tree, client, answered, cases,
+                                                           query, status):
+    headers = token_for(db, tree["north_team"])
+    client.get(CASES, headers=headers)
+    response = client.get(CASES, query_string=query, headers=headers)
+    assert answered[-1] is False
+    assert response.status_code == status

@@ -1,13 +1,15 @@
 """Case endpoints of the API: create, list, detail, transitions (the pages' services)."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask_smorest import Blueprint
 
+from core import fastpath
 from core.idempotency import idempotent
-from core.pagination import keyset_page
 from core.permissions import current_actor, guard
 from core.roles import Role
-from enforcement.cases import queries, services
+from enforcement.cases import listing, queries, services
 from enforcement.cases.models import Case
 from enforcement.cases.schemas import (
     CaseDetailOut,
@@ -56,9 +58,16 @@ def list_cases(limit=None, cursor=None, unit=None, status=None, plate=None, viol
     f = queries.CaseFilter(unit=unit, status=status.value if status else None, plate=plate,
                            violation=violation, officer_id=officer, date_from=date_from,
                            date_to=date_to)
-    items, next_cursor = keyset_page(queries.list_loads(queries.cases_in_scope(current_actor(), f)),
-                                     Case.id, cursor, limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return listing.api_page(db.session.connection(), current_actor(), f, cursor, limit)
+
+
+def _fast_list(conn, actor, args: dict) -> Optional[dict]:
+    """Plainly valid arguments only: the fast path's answer (core/fastpath.py)."""
+    plain = listing.plain_filter(args)
+    if plain is None:
+        return None
+    f, cursor, limit = plain
+    return listing.api_page(conn, actor, f, cursor, limit)
 
 
 @blp.route("/<int:id>", methods=["GET"])
@@ -84,3 +93,4 @@ def post_transition(data, case: Case):
 def init_app(api) -> None:
     api.register_blueprint(blp)
     csrf.exempt(blp)
+    fastpath.register("/api/v1/cases", "cases_api.list_cases", _fast_list)

@@ -113,8 +113,31 @@ class CaseDetailOut(CaseOut):
     clocks = fields.Function(lambda c: ClockOut(many=True).dump(c.clocks))
 
 
+class CaseRowOut(Schema):
+    """A case of the list, as ``listing.api_page`` makes it (values already in JSON form; the
+    same shape as :class:`CaseOut`)."""
+
+    id = fields.Integer()
+    number = fields.String()
+    unit = fields.String()
+    status = fields.String()
+    origin = fields.String()
+    occurred_at = fields.String(metadata={"format": "date-time"})
+    address = fields.String()
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    violation = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
+    proposed_fine = fields.String(allow_none=True, metadata={"format": "decimal"})
+    fine_amount = fields.String(allow_none=True, metadata={"format": "decimal"})
+    is_penalty_flagged = fields.Boolean()
+    officers = fields.List(fields.String())
+    vehicles = fields.List(fields.Dict())
+    parties = fields.List(fields.Dict())
+
+
 class CasePage(Schema):
-    items = fields.List(fields.Nested(CaseOut))
+    items = fields.List(fields.Nested(CaseRowOut))
     next_cursor = fields.String(allow_none=True)
 
 

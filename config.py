@@ -81,6 +81,9 @@ class Config:
 
     # Token-authenticated hot GET endpoints answered before Flask (core/fastpath.py).
     FAST_PATHS = _env_bool("FAST_PATHS", True)
+    # How old the settings the hot paths read may be (seconds; a change made in the same
+    # process applies at once). 0 reads them on every request.
+    SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", "5"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -108,6 +111,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = True
+    SETTINGS_CACHE_SECONDS = 0.0  # tests roll settings back: nothing may outlive a test
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     def __init__(self, database_url: str | None = None) -> None:

@@ -11,6 +11,7 @@ import functools
 import json
 from typing import Optional
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -143,7 +144,8 @@ def plate_answer(conn, actor, raw: Optional[str]) -> dict:
     """The API's answer for a typed plate in ONE statement on ``conn`` (the API view and its
     WSGI fast path both call this): the entries of the plate itself, as :func:`entry_brief`
     dictionaries, and the near matches, from the plate and its variants looked up together."""
-    cfg = settings.get_many("blacklist.check", conn=conn)
+    cfg = settings.get_many("blacklist.check", conn=conn,
+                            max_age=current_app.config["SETTINGS_CACHE_SECONDS"])
     plate = _plate_of(raw, cfg)
     limit = cfg["_near_match_limit"]
     candidates = one_off_variants(plate) if limit and len(plate) <= 12 else set()

@@ -10,17 +10,20 @@ as its view; ``tests/test_fastpath.py`` runs both over the same inputs and compa
 
     fastpath.register("/api/v1/blacklist/check", "blacklist_api.check_subject", handler)
 
-``handler(conn, actor, args)`` gets the session's connection (reads take no lock on SQLite; its first
+``handler(conn, actor, args)`` gets a pooled connection (reads take no lock on SQLite; its first
 write starts the transaction, committed after the handler), the :class:`TokenActor` and the
 query arguments (``{name: [values]}``); it returns the JSON body, or None to hand over.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import parse_qs
+
+from sqlalchemy.engine import Engine
 
 from core import database, headers, security
 from core.base import utcnow
@@ -78,8 +81,7 @@ class Dispatcher:
         # as Werkzeug reads it: the server's latin-1 text back to bytes, UTF-8 with replacement
         query = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
         args = parse_qs(query, keep_blank_values=True, errors="replace")
-        with self.app.app_context(), database.reading():
-            conn = db.session.connection()  # the request's own, as in Flask; removed with it
+        with self.app.app_context(), database.reading(), _transaction() as (conn, work):
             actor = security.token_actor(conn, auth[7:].strip(), utcnow())
             if actor is None or actor.role not in self._roles(fast.endpoint):
                 return None
@@ -91,10 +93,23 @@ class Dispatcher:
                 log.exception("fast path %s failed; handed to Flask", fast.path)
                 result = None
             if result is None:
-                db.session.rollback()
-                return None
-            db.session.commit()
+                return None  # rolled back
+            work.commit()
             return (self.app.json.dumps(result, separators=(",", ":")) + "\n").encode()
+
+
+@contextlib.contextmanager
+def _transaction():
+    """A pooled connection and its transaction (rolled back unless committed); in the test
+    suite, whose engine is one shared connection, a savepoint of its transaction."""
+    bind = db.engine
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            with conn.begin() as work:
+                yield conn, work
+    else:
+        with bind.begin_nested() as work:
+            yield bind, work
 
 
 def init_app(app) -> None:

@@ -3,6 +3,7 @@ lives in the ``settings`` table, where the city office may change it. Code reads
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,12 +75,25 @@ def get(key: str) -> Any:
     return definition.default if row is None else row.value
 
 
-def get_many(prefix: str, conn=None) -> dict[str, Any]:
+def get_many(prefix: str, conn=None, max_age: float = 0) -> dict[str, Any]:
     """All values whose key starts with ``prefix`` (one query, on ``conn`` when given, else the
-    session), keyed without the prefix."""
+    session), keyed without the prefix. With ``max_age`` (seconds), values this process read
+    that recently are reused without a query (the hot paths: ``SETTINGS_CACHE_SECONDS``); a
+    change made here clears them at once, other processes see it within ``max_age``."""
+    now = time.monotonic()
+    if max_age > 0:
+        hit = _RECENT.get(prefix)
+        if hit is not None and now - hit[0] < max_age:
+            return dict(hit[1])
     keys, stmt = _many_statement(prefix)
     rows = dict((conn or db.session).execute(stmt).all())
-    return {k[len(prefix):]: rows.get(k, DEFINITIONS[k].default) for k in keys}
+    values = {k[len(prefix):]: rows.get(k, DEFINITIONS[k].default) for k in keys}
+    if max_age > 0:
+        _RECENT[prefix] = (now, dict(values))
+    return values
+
+
+_RECENT: dict[str, tuple[float, dict]] = {}
 
 
 
@@ -97,6 +111,7 @@ def set_value(key: str, value: Any, *, actor) -> Setting:
         raise DomainError(_l("The value has the wrong type."), field="value")
     row = db.session.get(Setting, key)
     before = definition.default if row is None else row.value
+    _RECENT.clear()
     if row is None:
         row = Setting(key=key, value=value, description=definition.description)
         db.session.add(row)

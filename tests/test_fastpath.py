@@ -215,3 +215,33 @@ def test_case_list_arguments_the_fast_path_leaves_to_flask(db, tree, client, ans
     response = client.get(CASES, query_string=query, headers=headers)
     assert answered[-1] is False
     assert response.status_code == status
+
+
+def test_hot_path_settings_are_reused_briefly_and_a_change_applies_at_once(
+        app, db, tree, client, answered, monkeypatch):
+    from core import settings
+    from core.models import Setting
+
+    monkeypatch.setattr(settings, "_RECENT", {})
+    monkeypatch.setitem(app.config, "SETTINGS_CACHE_SECONDS", 60.0)
+    listed_entry(tree, plate="渝A12346")
+    headers = token_for(db, tree["north_team"])
+    warm(client, headers)
+    check = {"plate": "渝A12345"}
+    assert client.get(CHECK, query_string=check, headers=headers).get_json()["near_matches"] \
+        == ["渝A12346"]
+    admin = tree["city"]
+    from tests.factories import UserFactory
+
+    settings.set_value("blacklist.check_near_match_limit", 0,
+                       actor=UserFactory(role=Role.admin, unit=admin))
+    assert client.get(CHECK, query_string=check, headers=headers).get_json()["near_matches"] \
+        == []  # changed here: applies at once
+    db.session.get(Setting, "blacklist.check_near_match_limit").value = 5
+    db.session.flush()  # as another process would change it: seen within the minute
+    assert client.get(CHECK, query_string=check, headers=headers).get_json()["near_matches"] \
+        == []
+    assert answered[-1] is True
+    settings._RECENT.clear()
+    assert client.get(CHECK, query_string=check, headers=headers).get_json()["near_matches"] \
+        == ["渝A12346"]

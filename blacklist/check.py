@@ -8,17 +8,14 @@ stays around a millisecond with 50,000 entries and needs no cache that could go 
 from __future__ import annotations
 
 import functools
-import json
 from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, any_, bindparam, func, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from blacklist import queries
 from blacklist.models import BlacklistEntry
-from core import identity, plates, scoping, settings
+from core import database, identity, plates, scoping, settings
 from core.errors import DomainError
 from extensions import db
 
@@ -51,26 +48,12 @@ def one_off_variants(plate: str) -> set[str]:
     return out
 
 
-def _plate_in(dialect: str):
-    """``plate IN :near`` with the list bound as ONE parameter (a JSON array on SQLite, an
-    array on PostgreSQL): six hundred separate parameters cost more than the look-up itself."""
-    if dialect == "postgresql":
-        return BlacklistEntry.plate == any_(bindparam("near", type_=ARRAY(String)))
-    return BlacklistEntry.plate.in_(select(literal_column("value")).select_from(
-        func.json_each(bindparam("near", type_=String))))
-
-
-def _near_value(dialect: str, variants: set[str]):
-    return list(variants) if dialect == "postgresql" else \
-        json.dumps(list(variants), ensure_ascii=False)
-
-
 @functools.lru_cache(maxsize=1024)
 def _statement(dialect: str, key):
     """The check's one statement for a scope (``scoping.scope_key``): every visible active
     entry whose plate is in ``:near`` (the plate and its variants), built once per scope —
     building a statement costs more than running it."""
-    return queries.active_brief(key, _plate_in(dialect))
+    return queries.active_brief(key, database.in_array(BlacklistEntry.plate, "near", dialect))
 
 
 def clean_input(raw: Optional[str], field: str, cfg: Optional[dict] = None) -> str:
@@ -122,7 +105,7 @@ def _near_matches(conn, actor, plate: str, limit: int) -> list[str]:
     dialect = conn.dialect.name
     found = {row.plate for row in conn.execute(
         _statement(dialect, scoping.scope_key(actor)),
-        {"near": _near_value(dialect, one_off_variants(plate))})}
+        {"near": database.array_value(dialect, one_off_variants(plate))})}
     return _nearest(found, plate, limit)
 
 
@@ -153,7 +136,7 @@ def plate_answer(conn, actor, raw: Optional[str]) -> dict:
     dialect = conn.dialect.name
     entries, near = [], set()
     for row in conn.execute(_statement(dialect, scoping.scope_key(actor)),
-                            {"near": _near_value(dialect, candidates)}):
+                            {"near": database.array_value(dialect, candidates)}):
         if row.plate == plate:
             entries.append(_brief_of_row(row))
         else:

@@ -106,6 +106,29 @@ def insert_ignore(model, **values) -> None:
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
+def in_array(column, name: str, dialect: str, type_=None):
+    """``column IN :name`` with the whole list bound as ONE parameter (a JSON array read by
+    ``json_each`` on SQLite, an array on PostgreSQL): the statement is the same for any number
+    of values, so it can be built once, and hundreds of values cost no more parameters. Bind
+    the values with :func:`array_value`."""
+    from sqlalchemy import String, any_, bindparam, func, literal_column, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    type_ = type_ or String
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(type_)))
+    return column.in_(select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, type_=String))))
+
+
+def array_value(dialect: str, values):
+    """The value to bind for an :func:`in_array` parameter."""
+    import json
+
+    values = list(values)
+    return values if dialect == "postgresql" else json.dumps(values, ensure_ascii=False)
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` and use the psycopg 3 driver for both."""
     for prefix in ("postgres://", "postgresql://"):

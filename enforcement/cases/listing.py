@@ -7,12 +7,14 @@ so both answer the same JSON.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import aliased
 
+from core import database, scoping
 from core.models import User
 from core.pagination import clamp_limit, decode_cursor, encode_cursor
 from enforcement.cases import queries
@@ -43,34 +45,51 @@ def _row(row) -> dict:
     return item
 
 
+@functools.lru_cache(maxsize=256)
+def _page_statement(key, f: queries.CaseFilter):
+    """The page statement of one scope and filter, built once (``:after`` and ``:limit``
+    bound per page): building it costs more than running it."""
+    return queries.cases_in_scope_for(key, f).with_only_columns(*_COLUMNS)\
+        .join(_UNIT, _UNIT.id == Case.unit_id)\
+        .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)\
+        .where(Case.id > bindparam("after")).order_by(Case.id).limit(bindparam("limit"))
+
+
+@functools.lru_cache(maxsize=4)
+def _related_statements(dialect: str):
+    """Officers, vehicles and parties of a page's cases, the ids bound as one array."""
+    def of(column):
+        return database.in_array(column, "ids", dialect, Integer)
+
+    return (select(CaseOfficer.case_id, User.username).join(User, User.id == CaseOfficer.user_id)
+            .where(of(CaseOfficer.case_id)).order_by(CaseOfficer.id),
+            select(CaseVehicle.case_id, Vehicle.plate, Vehicle.plate_colour,
+                   CaseVehicle.is_fake_plate).join(Vehicle, Vehicle.id == CaseVehicle.vehicle_id)
+            .where(of(CaseVehicle.case_id)).order_by(CaseVehicle.id),
+            select(CaseParty.case_id, Person.name, CaseParty.role, Person.id_number)
+            .join(Person, Person.id == CaseParty.person_id)
+            .where(of(CaseParty.case_id)).order_by(CaseParty.id))
+
+
 def api_page(conn, actor, f: queries.CaseFilter, cursor: Optional[str],
              limit: Optional[int]) -> dict:
     """``{"items", "next_cursor"}``: the cases in scope after ``cursor``, ``limit`` of them."""
     limit = clamp_limit(limit)
     after = decode_cursor(cursor)
-    stmt = queries.cases_in_scope(actor, f).with_only_columns(*_COLUMNS)\
-        .join(_UNIT, _UNIT.id == Case.unit_id)\
-        .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)\
-        .where(Case.id > after).order_by(Case.id).limit(limit + 1)
-    rows = conn.execute(stmt).all()
+    rows = conn.execute(_page_statement(scoping.scope_key(actor), f),
+                        {"after": after, "limit": limit + 1}).all()
     items = [_row(r) for r in rows[:limit]]
     by_id = {item["id"]: item for item in items}
     if by_id:
-        ids = list(by_id)
-        for case_id, username in conn.execute(
-                select(CaseOfficer.case_id, User.username).join(User, User.id == CaseOfficer.user_id)
-                .where(CaseOfficer.case_id.in_(ids)).order_by(CaseOfficer.id)):
+        dialect = conn.dialect.name
+        ids = {"ids": database.array_value(dialect, by_id)}
+        officers, vehicles, parties = _related_statements(dialect)
+        for case_id, username in conn.execute(officers, ids).all():
             by_id[case_id]["officers"].append(username)
-        for case_id, plate, colour, fake in conn.execute(
-                select(CaseVehicle.case_id, Vehicle.plate, Vehicle.plate_colour,
-                       CaseVehicle.is_fake_plate).join(Vehicle, Vehicle.id == CaseVehicle.vehicle_id)
-                .where(CaseVehicle.case_id.in_(ids)).order_by(CaseVehicle.id)):
+        for case_id, plate, colour, fake in conn.execute(vehicles, ids).all():
             by_id[case_id]["vehicles"].append({"plate": plate, "plate_colour": colour.value,
                                                "is_fake_plate": fake})
-        for case_id, name, role, id_number in conn.execute(
-                select(CaseParty.case_id, Person.name, CaseParty.role, Person.id_number)
-                .join(Person, Person.id == CaseParty.person_id)
-                .where(CaseParty.case_id.in_(ids)).order_by(CaseParty.id)):
+        for case_id, name, role, id_number in conn.execute(parties, ids).all():
             by_id[case_id]["parties"].append({"name": name, "role": role.value,
                                               "id_number": id_number})
     return {"items": items,

@@ -23,13 +23,40 @@ CASE_COLUMNS = ("c.id, c.number, u.code, c.status, c.origin, c.occurred_at, c.ad
                 "c.lng, v.code, c.tier, c.proposed_fine, c.fine_amount, c.is_penalty_flagged")
 
 
-def _db() -> sqlite3.Connection:
+PG = os.environ.get("BENCH_PG")  # a PostgreSQL URL instead of the SQLite file
+
+
+class _PgConnection:
+    """psycopg 3 in autocommit, with sqlite3's ``execute(sql, params)`` and ``?`` marks."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                                    autocommit=True)
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+
+def _db():
     conn = getattr(_local, "conn", None)
     if conn is None:
-        path = os.environ["BENCH_SQLITE"]
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        if PG:
+            conn = _PgConnection(PG)
+        else:
+            path = os.environ["BENCH_SQLITE"]
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         _local.conn = conn
     return conn
+
+
+def _in_array() -> str:
+    return "= ANY(?)" if PG else "IN (SELECT value FROM json_each(?))"
+
+
+def _array(values):
+    return list(values) if PG else json.dumps(list(values), ensure_ascii=False)
 
 
 @app.get("/check")
@@ -43,9 +70,8 @@ def check():
     rows = _db().execute(
         "SELECT e.uid, e.list_kind, e.subject_kind, e.status, e.plate, e.rule_code, "
         "e.starts_on, e.ends_on, u.code FROM blacklist_entries e JOIN units u "
-        "ON u.id = e.unit_id WHERE e.plate IN (SELECT value FROM json_each(?)) "
-        "AND e.status IN (?, ?) ORDER BY e.id",
-        (json.dumps(list(candidates), ensure_ascii=False), *ACTIVE)).fetchall()
+        f"ON u.id = e.unit_id WHERE e.plate {_in_array()} "
+        "AND e.status IN (?, ?) ORDER BY e.id", (_array(candidates), *ACTIVE)).fetchall()
     keys = ("id", "list", "subject", "status", "plate", "rule", "starts_on", "ends_on", "unit")
     entries = [dict(zip(keys, r)) for r in rows if r[4] == plate]
     near = sorted({r[4] for r in rows if r[4] != plate}, key=lambda p: (len(p) != len(plate), p))
@@ -68,21 +94,23 @@ def cases():
         (status, after, limit + 1)).fetchall()
     page = rows[:limit]
     ids = [r[0] for r in page]
-    marks = ",".join("?" * len(ids))
+    marks = _in_array()
+    ids_value = _array(ids)
     officers, vehicles, parties = {}, {}, {}
     if ids:
         for case_id, username in conn.execute(
                 f"SELECT o.case_id, s.username FROM case_officers o JOIN users s "
-                f"ON s.id = o.user_id WHERE o.case_id IN ({marks})", ids):
+                f"ON s.id = o.user_id WHERE o.case_id {marks}", (ids_value,)):
             officers.setdefault(case_id, []).append(username)
         for case_id, plate, colour, fake in conn.execute(
                 f"SELECT cv.case_id, v.plate, v.plate_colour, cv.is_fake_plate FROM case_vehicles"
-                f" cv JOIN vehicles v ON v.id = cv.vehicle_id WHERE cv.case_id IN ({marks})", ids):
+                f" cv JOIN vehicles v ON v.id = cv.vehicle_id WHERE cv.case_id {marks}",
+                (ids_value,)):
             vehicles.setdefault(case_id, []).append(
                 {"plate": plate, "plate_colour": colour, "is_fake_plate": bool(fake)})
         for case_id, name, role, id_number in conn.execute(
                 f"SELECT cp.case_id, p.name, cp.role, p.id_number FROM case_parties cp "
-                f"JOIN persons p ON p.id = cp.person_id WHERE cp.case_id IN ({marks})", ids):
+                f"JOIN persons p ON p.id = cp.person_id WHERE cp.case_id {marks}", (ids_value,)):
             parties.setdefault(case_id, []).append(
                 {"name": name, "role": role, "id_number": id_number})
     keys = ("id", "number", "unit", "status", "origin", "occurred_at", "address", "lat", "lng",

@@ -6,7 +6,9 @@
 
 Environment (all optional): ``BENCH_CASES`` (1000000), ``BENCH_SEED`` (1), ``BENCH_ROUNDS`` (3),
 ``BENCH_SECONDS`` per load run (5), ``BENCH_CONNECTIONS`` (4), ``BENCH_IMPORT_ROWS`` (100000),
-``BENCH_LISTED_SHARE`` of checked plates that are listed (0.1), ``BENCH_ONLY`` (figure groups).
+``BENCH_LISTED_SHARE`` of checked plates that are listed (0.1), ``BENCH_ONLY`` (figure groups),
+``BENCH_DATABASE_URL`` (a PostgreSQL database the bench may empty and fill: the data set and
+the HTTP figures again on PostgreSQL, see bench/pg.py).
 Prints one table and writes it as JSON under ``bench/results/``. Servers on loopback only; every
 load run is bounded by ``BENCH_SECONDS``.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dataset, figures  # noqa: E402
+from bench import dataset, figures, pg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -88,11 +90,24 @@ def main() -> int:
             rows.append({"figure": group, "unit": "", "value": None, "target": "",
                          "result": f"error: {type(exc).__name__}", "detail": str(exc)[:2000]})
         print(f"   ({time.perf_counter() - t0:.0f} s)", flush=True)
+    pg_url = os.environ.get("BENCH_DATABASE_URL")
+    if pg_url:
+        try:
+            pg_record = pg.ensure(pg_url, cfg["cases"], cfg["seed"],
+                                  log=lambda m: print(m, flush=True))
+            rows += [dict(row, figure=row["figure"] + " [PostgreSQL]")
+                     for row in figures.demo_data(pg_record, cfg)]
+            rows += pg.figures_on(pg_record, cfg, groups, figures)
+        except Exception as exc:  # noqa: BLE001 - the SQLite figures stand on their own
+            print(f"   PostgreSQL figures failed: {exc!r}", flush=True)
+            rows.append({"figure": "PostgreSQL figures", "unit": "", "value": None,
+                         "target": "", "result": f"error: {type(exc).__name__}",
+                         "detail": str(exc)[:2000]})
     rows += figures.database_note()
     print()
     print(f"Data set: {record['cases']:,} cases (seed {record['seed']}), "
           f"{record.get('blacklist_entries', 0):,} blacklist entries, {record.get('units')} units;"
-          f" SQLite; medians of {cfg['rounds']} rounds.")
+          f" SQLite{' and PostgreSQL' if pg_url else ''}; medians of {cfg['rounds']} rounds.")
     print(table(rows))
     passed = sum(r["result"] == "pass" for r in rows)
     failed = sum(r["result"] == "FAIL" for r in rows)

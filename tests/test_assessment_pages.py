@@ -58,6 +58,11 @@ def test_unit_page_explains_and_links_the_records(client, scored, login_as):
 
 
 def test_objection_through_the_pages(client, scored, login_as, db):
+    from core.base import local_today
+
+    for row in db.session.scalars(select(ScoreResult)):  # published "today", as the page sees it
+        row.objection_due_on = local_today() + dt.timedelta(days=7)
+    db.session.flush()
     login_as(Role.unit_leader, "north")
     token = csrf_token(client, "/assessment/units/500112?period=2026-10")
     response = client.post("/assessment/units/500112/objections", data={

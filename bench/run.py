@@ -8,7 +8,8 @@ Environment (all optional): ``BENCH_CASES`` (1000000), ``BENCH_SEED`` (1), ``BEN
 ``BENCH_SECONDS`` per load run (5), ``BENCH_CONNECTIONS`` (4), ``BENCH_IMPORT_ROWS`` (100000),
 ``BENCH_LISTED_SHARE`` of checked plates that are listed (0.1), ``BENCH_ONLY`` (figure groups),
 ``BENCH_DATABASE_URL`` (a PostgreSQL database the bench may empty and fill: the data set and
-the HTTP figures again on PostgreSQL, see bench/pg.py).
+the HTTP figures again on PostgreSQL, see bench/pg.py), ``BENCH_PG_CASES`` (its size, default
+``BENCH_CASES``).
 Prints one table and writes it as JSON under ``bench/results/``. Servers on loopback only; every
 load run is bounded by ``BENCH_SECONDS``.
 """
@@ -37,7 +38,9 @@ def env_int(name: str, default: int) -> int:
 
 
 def settings() -> dict:
-    return {"cases": env_int("BENCH_CASES", 1_000_000), "seed": env_int("BENCH_SEED", 1),
+    cases = env_int("BENCH_CASES", 1_000_000)
+    return {"cases": cases, "pg_cases": env_int("BENCH_PG_CASES", cases),
+            "seed": env_int("BENCH_SEED", 1),
             "rounds": env_int("BENCH_ROUNDS", 3), "seconds": env_int("BENCH_SECONDS", 5),
             "connections": env_int("BENCH_CONNECTIONS", 4),
             "import_rows": env_int("BENCH_IMPORT_ROWS", 100_000),
@@ -93,7 +96,7 @@ def main() -> int:
     pg_url = os.environ.get("BENCH_DATABASE_URL")
     if pg_url:
         try:
-            pg_record = pg.ensure(pg_url, cfg["cases"], cfg["seed"],
+            pg_record = pg.ensure(pg_url, cfg["pg_cases"], cfg["seed"],
                                   log=lambda m: print(m, flush=True))
             rows += [dict(row, figure=row["figure"] + " [PostgreSQL]")
                      for row in figures.demo_data(pg_record, cfg)]

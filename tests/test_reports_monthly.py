@@ -143,6 +143,28 @@ def test_report_figures_match_independent_queries(db, tree, month_data):
     assert tasks == {"due": 1, "late": 1}
 
 
+def test_zone_marks_count_what_zones_marked_lists(db, tree, month_data):
+    """The report counts a zone's marks from three columns; the figure is what
+    :func:`zones.marked` lists (drafts count, withdrawn cases and points outside the polygon or
+    the zone's hours do not)."""
+    from reports.sections import marked_count
+
+    zone, team = month_data["zone"], tree["north_team"]
+    for window in zone.windows:
+        window.starts_at, window.ends_at = dt.time(8), dt.time(20)
+    make_case(team, t(3, 8, 9), 29.607, 106.546, status=CaseStatus.draft)
+    make_case(team, t(3, 8, 9), 29.607, 106.546, status=CaseStatus.withdrawn)
+    make_case(team, t(3, 8, 22), 29.607, 106.546)  # outside the zone's hours
+    make_case(team, t(3, 8, 9), 29.6119, 106.5549)  # in the box, on the polygon's edge
+    make_case(team, t(3, 8, 9), 29.6125, 106.550)  # outside the box
+    period = monthly.parse_month(MONTH, today=dt.date(2026, 4, 2))
+    for model in (Case, Tip):
+        listed = zones.marked(model, zone, since=period.start, until=period.end)
+        assert marked_count(model, zone, period) == len(listed)
+    assert marked_count(Case, zone, period) == 4
+    assert marked_count(Tip, zone, period) == 1
+
+
 def test_files_read_back(db, tree, month_data):
     row = monthly.build_report(MONTH, today=dt.date(2026, 4, 2))
     pdf = storage.path_of("reports", row.pdf_name).read_bytes()

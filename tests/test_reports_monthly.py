@@ -171,6 +171,7 @@ def test_files_read_back(db, tree, month_data):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "月度联合执法报告" in text and MONTH in text
     assert "重庆北站南广场" in text and "235" in text
+    assert "°N" in text  # the hotspot map (an SVG image in the print variant) drawn as vectors
     wb = load_workbook(io.BytesIO(storage.path_of("reports", row.xlsx_name).read_bytes()))
     values = [[c for c in r] for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
     metrics = next(r for r in values if r[0] == "案件")
@@ -179,6 +180,27 @@ def test_files_read_back(db, tree, month_data):
     html = storage.path_of("reports", row.html_name).read_text("utf-8")
     assert "<svg" in html and "<script" not in html and "style=" not in html
     assert 'href="/static/css/report.css"' in html
+
+
+def test_print_variant_has_the_charts_as_images_of_the_same_svg(db, tree, month_data):
+    import base64
+    import re
+
+    from flask_babel import force_locale
+
+    from reports import render
+
+    period = monthly.parse_month(MONTH, today=dt.date(2026, 4, 2))
+    with force_locale(monthly.REPORT_LOCALE):
+        sections = monthly.collect(period)
+    now = dt.datetime(2026, 4, 2, tzinfo=dt.timezone.utc)
+    page = render.html(period, sections, built_at=now, for_print=False)
+    printed = render.html(period, sections, built_at=now, for_print=True)
+    charts = [c for s in sections for c in s["charts"]]
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', printed)
+    assert len(charts) == 3 and "<svg" not in printed
+    assert [base64.b64decode(i).decode("utf-8") for i in images] == charts
+    assert all(c in page for c in charts)
 
 
 def test_monthly_concentrated_rule_is_a_setting(db, tree, month_data):

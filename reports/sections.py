@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -67,10 +68,31 @@ def cases_in(period: Period):
                               Case.status.not_in(NOT_CASES))
 
 
-def metrics(period: Period) -> dict:
-    """The headline figures of a month (used for this month, last month, a year ago)."""
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def case_count(period: Period) -> int:
+    """Cases that occurred in the month (drafts and withdrawn ones left out)."""
+    return _count(cases_in(period).with_only_columns(Case.id))
+
+
+def tip_counts(period: Period) -> dict:
+    """Tips received in the month (merged duplicates left out) and tips verified in it."""
+    return {
+        "tips_received": _count(select(Tip.id).where(
+            Tip.created_at >= period.start, Tip.created_at < period.end,
+            Tip.merged_into_id.is_(None))),
+        "tips_verified": _count(select(Tip.id).where(
+            Tip.concluded_at >= period.start, Tip.concluded_at < period.end,
+            Tip.verdict.in_(VERIFIED))),
+    }
+
+
+def metrics(period: Period, *, cases: Optional[int] = None) -> dict:
+    """The headline figures of a month (used for this month, last month, a year ago);
+    ``cases`` is the month's :func:`case_count` when the caller already has it."""
     actions = actions_in(period)
-    count = lambda stmt: db.session.scalar(select(func.count()).select_from(stmt.subquery()))  # noqa: E731
     return {
         "actions": len(actions),
         "person_days": sum(sum(person_days(a).values()) for a in actions),
@@ -78,18 +100,14 @@ def metrics(period: Period) -> dict:
         "vehicles_detained": sum(a.vehicles_detained for a in actions),
         "violent_incidents": sum(a.violent_incidents for a in actions),
         "media_reports": sum(a.media_reports for a in actions),
-        "cases": count(cases_in(period)),
-        "detentions": count(select(Detention.id).where(
+        "cases": case_count(period) if cases is None else cases,
+        "detentions": _count(select(Detention.id).where(
             Detention.detained_on >= period.first_day, Detention.detained_on <= period.last_day)),
+        # the covering index ix_cases_decided_fine answers this without reading the rows
         "fines": db.session.scalar(select(func.coalesce(func.sum(Case.fine_amount), 0)).where(
             Case.decided_on >= period.first_day, Case.decided_on <= period.last_day,
             Case.status.not_in(NOT_CASES))) or Decimal("0"),
-        "tips_received": count(select(Tip.id).where(
-            Tip.created_at >= period.start, Tip.created_at < period.end,
-            Tip.merged_into_id.is_(None))),
-        "tips_verified": count(select(Tip.id).where(
-            Tip.concluded_at >= period.start, Tip.concluded_at < period.end,
-            Tip.verdict.in_(VERIFIED))),
+        **tip_counts(period),
     }
 
 
@@ -113,16 +131,17 @@ def change(now, before) -> str:
 
 @section("summary", _l("Summary and changes"), order=10)
 def summary(period: Period) -> dict:
-    this, prev, last_year = metrics(period), metrics(period.previous()), \
-        metrics(period.year_before())
+    months, p = [], period
+    for _i in range(12):
+        months.append(p)
+        p = p.previous()
+    counts = {p.month: case_count(p) for p in months}
+    this = metrics(period, cases=counts[period.month])
+    prev = metrics(period.previous(), cases=counts[period.previous().month])
+    last_year = metrics(period.year_before())
     rows = [[str(label), this[k], prev[k], change(this[k], prev[k]), last_year[k],
              change(this[k], last_year[k])] for k, label in METRIC_LABELS.items()]
-    trend, p = [], period
-    for _i in range(12):
-        trend.append((p.month[2:], db.session.scalar(select(func.count()).select_from(
-            cases_in(p).subquery()))))
-        p = p.previous()
-    trend.reverse()
+    trend = [(p.month[2:], counts[p.month]) for p in reversed(months)]
     return {"figures": {"this": this, "previous": prev, "year_before": last_year},
             "tables": [{"key": "metrics", "title": _l("This month against last month and a "
                                                       "year ago"),
@@ -190,7 +209,7 @@ def cases_section(period: Period) -> dict:
 
 @section("tips", _l("Tips"), order=40)
 def tips_section(period: Period) -> dict:
-    m = metrics(period)
+    m = tip_counts(period)
     return {"figures": {"received": m["tips_received"], "verified": m["tips_verified"]},
             "tables": [{"key": "tips", "title": _l("Tips received and verified"),
                         "headers": [_l("Figure"), _l("Number")],
@@ -198,13 +217,24 @@ def tips_section(period: Period) -> dict:
                                  [_("Tips verified"), m["tips_verified"]]]}]}
 
 
+def marked_count(model, zone: Zone, period: Period) -> int:
+    """How many cases (or tips) the zone marks in the month: the rule of
+    :func:`enforcement.joint.zones.marked` applied to the three columns it reads, not to whole
+    rows (a busy zone has thousands of candidates a month)."""
+    geometry, windows = shape(zone.geojson), zones._windows(zone)
+    stmt = zones._candidates(model, zone, period.start, period.end).with_only_columns(
+        model.lat, model.lng, model.occurred_at)
+    return sum(1 for lat, lng, at in db.session.execute(stmt)
+               if rules.in_zone(geometry, windows, lat, lng, at))
+
+
 @section("hotspots", _l("Hotspots and strict-control zones"), order=50)
 def hotspots_section(period: Period) -> dict:
     zone_rows, shapes = [], []
     for zone in db.session.scalars(select(Zone).where(Zone.is_active.is_(True))
                                    .order_by(Zone.name)):
-        n_cases = len(zones.marked(Case, zone, since=period.start, until=period.end))
-        n_tips = len(zones.marked(Tip, zone, since=period.start, until=period.end))
+        n_cases = marked_count(Case, zone, period)
+        n_tips = marked_count(Tip, zone, period)
         zone_rows.append([zone.name, zone.unit.name, n_cases, n_tips])
         shapes.append((zone.name, shape(zone.geojson)))
     pts = cases_in(period).where(Case.lat.is_not(None), Case.lng.is_not(None)) \

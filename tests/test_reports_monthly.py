@@ -143,12 +143,35 @@ def test_report_figures_match_independent_queries(db, tree, month_data):
     assert tasks == {"due": 1, "late": 1}
 
 
+def test_zone_marks_count_what_zones_marked_lists(db, tree, month_data):
+    """The report counts a zone's marks from three columns; the figure is what
+    :func:`zones.marked` lists (drafts count, withdrawn cases and points outside the polygon or
+    the zone's hours do not)."""
+    from reports.sections import marked_count
+
+    zone, team = month_data["zone"], tree["north_team"]
+    for window in zone.windows:
+        window.starts_at, window.ends_at = dt.time(8), dt.time(20)
+    make_case(team, t(3, 8, 9), 29.607, 106.546, status=CaseStatus.draft)
+    make_case(team, t(3, 8, 9), 29.607, 106.546, status=CaseStatus.withdrawn)
+    make_case(team, t(3, 8, 22), 29.607, 106.546)  # outside the zone's hours
+    make_case(team, t(3, 8, 9), 29.6119, 106.5549)  # in the box, on the polygon's edge
+    make_case(team, t(3, 8, 9), 29.6125, 106.550)  # outside the box
+    period = monthly.parse_month(MONTH, today=dt.date(2026, 4, 2))
+    for model in (Case, Tip):
+        listed = zones.marked(model, zone, since=period.start, until=period.end)
+        assert marked_count(model, zone, period) == len(listed)
+    assert marked_count(Case, zone, period) == 4
+    assert marked_count(Tip, zone, period) == 1
+
+
 def test_files_read_back(db, tree, month_data):
     row = monthly.build_report(MONTH, today=dt.date(2026, 4, 2))
     pdf = storage.path_of("reports", row.pdf_name).read_bytes()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "月度联合执法报告" in text and MONTH in text
     assert "重庆北站南广场" in text and "235" in text
+    assert "°N" in text  # the hotspot map (an SVG image in the print variant) drawn as vectors
     wb = load_workbook(io.BytesIO(storage.path_of("reports", row.xlsx_name).read_bytes()))
     values = [[c for c in r] for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
     metrics = next(r for r in values if r[0] == "案件")
@@ -157,6 +180,27 @@ def test_files_read_back(db, tree, month_data):
     html = storage.path_of("reports", row.html_name).read_text("utf-8")
     assert "<svg" in html and "<script" not in html and "style=" not in html
     assert 'href="/static/css/report.css"' in html
+
+
+def test_print_variant_has_the_charts_as_images_of_the_same_svg(db, tree, month_data):
+    import base64
+    import re
+
+    from flask_babel import force_locale
+
+    from reports import render
+
+    period = monthly.parse_month(MONTH, today=dt.date(2026, 4, 2))
+    with force_locale(monthly.REPORT_LOCALE):
+        sections = monthly.collect(period)
+    now = dt.datetime(2026, 4, 2, tzinfo=dt.timezone.utc)
+    page = render.html(period, sections, built_at=now, for_print=False)
+    printed = render.html(period, sections, built_at=now, for_print=True)
+    charts = [c for s in sections for c in s["charts"]]
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', printed)
+    assert len(charts) == 3 and "<svg" not in printed
+    assert [base64.b64decode(i).decode("utf-8") for i in images] == charts
+    assert all(c in page for c in charts)
 
 
 def test_monthly_concentrated_rule_is_a_setting(db, tree, month_data):

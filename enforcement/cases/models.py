@@ -67,6 +67,11 @@ class Case(db.Model):
         Index("ix_cases_unit_status", "unit_id", "status"),
         Index("ix_cases_occurred_at", "occurred_at"),
         Index("ix_cases_lat_lng", "lat", "lng"),  # covering index of the case map's grid cells
+        # covering indexes of the monthly report's roll-ups (a month's cases by status, unit,
+        # violation type and grid cell; the fines decided in a month): migration 0010_report
+        Index("ix_cases_month_report", "occurred_at", "status", "unit_id", "violation_type_id",
+              "lat", "lng"),
+        Index("ix_cases_decided_fine", "decided_on", "status", "fine_amount"),
         CheckConstraint("proposed_fine IS NULL OR proposed_fine >= 0", name="proposed_fine"),
         CheckConstraint("fine_amount IS NULL OR fine_amount >= 0", name="fine_amount"),
         CheckConstraint("confiscated_amount IS NULL OR confiscated_amount >= 0",

@@ -31,8 +31,14 @@ MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "ecs_"  # noqa: S105 - a public prefix, not a secret
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the user does not exist, so that both paths cost the same.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that both paths cost the same; made
+    at the first use, not at import (an argon2 hash costs every command and worker start a
+    quarter of a second)."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class PasswordRuleError(DomainError):
@@ -70,7 +76,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: Optional[User], password: str) -> bool:
     """Check a password in constant work whether or not the user exists; rehash when outdated."""
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

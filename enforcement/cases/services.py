@@ -7,15 +7,13 @@ call leaves the case exactly as it was: checks run before anything is changed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core import audit, scoping, settings
+from core import audit, settings
 from core.base import local_today, utcnow
 from core.errors import ConflictError, DomainError
 from core.models import Unit, User
@@ -32,48 +30,28 @@ from enforcement.cases.models import (
     PartyRole,
 )
 from enforcement.cases.numbering import issue_number
+from enforcement.cases.rules import (
+    CREATE_ACTION,
+    LOCAL,  # noqa: F401 - the pages show times in it as services.LOCAL
+    CaseInput,
+    PartyInput,  # noqa: F401 - callers build inputs as services.PartyInput
+    VehicleInput,  # noqa: F401 - and services.VehicleInput
+    case_year,
+    check_links,
+    check_new_case,
+    check_officers,
+    check_place_and_time,
+    created_step_data,
+    distinct_links,
+    new_case_values,
+    pick_violation,
+    step_audit_detail,
+)
 from enforcement.people import services as people
 from enforcement.violations.models import ViolationType
 from extensions import db
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 MAX_FINE = Decimal("10000000")  # absurd above this: a typo, not a penalty
-
-
-@dataclass
-class VehicleInput:
-    plate: str
-    plate_colour: Optional[str] = None
-    kind: str = "car"
-    make_model: Optional[str] = None
-    colour: Optional[str] = None
-    vin: Optional[str] = None
-    is_fake_plate: bool = False
-
-
-@dataclass
-class PartyInput:
-    name: str
-    role: str = "driver"
-    id_number: Optional[str] = None
-    phone: Optional[str] = None
-    address: Optional[str] = None
-
-
-@dataclass
-class CaseInput:
-    origin: str
-    occurred_at: dt.datetime
-    address: str
-    officer_ids: list[int] = field(default_factory=list)
-    violation_code: Optional[str] = None
-    origin_ref: Optional[str] = None
-    lat: Optional[float] = None
-    lng: Optional[float] = None
-    facts: str = ""
-    documents_detained: Optional[str] = None
-    vehicles: list[VehicleInput] = field(default_factory=list)
-    parties: list[PartyInput] = field(default_factory=list)
 
 
 def today_local(now: Optional[dt.datetime] = None) -> dt.date:
@@ -95,88 +73,41 @@ def parse_money(value, field_name: str) -> Optional[Decimal]:
     return amount.quantize(Decimal("0.01"))
 
 
-def _violation(code: Optional[str]) -> Optional[ViolationType]:
-    if not code:
-        return None
-    vt = db.session.scalar(select(ViolationType).where(ViolationType.code == code.strip(),
-                                                       ViolationType.is_active.is_(True)))
-    if vt is None:
-        raise DomainError(_l("Unknown violation code %(code)s.", code=code), field="violation_code")
-    return vt
+def _active_violation(code: str) -> Optional[ViolationType]:
+    return db.session.scalar(select(ViolationType).where(ViolationType.code == code,
+                                                         ViolationType.is_active.is_(True)))
 
 
-def _officers(actor, unit: Unit, ids: list[int]) -> list[User]:
-    users = []
-    for user_id in dict.fromkeys(ids):
-        user = db.session.get(User, user_id)
-        if user is None or not scoping.can_see_unit(actor, user.unit) or \
-                user.role not in (Role.officer, Role.unit_leader) or not user.is_active:
-            raise DomainError(_l("Choose officers of your own unit."), field="officer_ids")
-        users.append(user)
-    return users
+def _get_user(user_id: int) -> Optional[User]:
+    return db.session.get(User, user_id)
 
 
-def _check_place_and_time(data: CaseInput, now: dt.datetime) -> None:
-    if data.occurred_at.tzinfo is None:
-        data.occurred_at = data.occurred_at.replace(tzinfo=LOCAL)
-    if data.occurred_at > now + dt.timedelta(minutes=5):
-        raise DomainError(_l("The time it happened cannot be in the future."), field="occurred_at")
-    if data.occurred_at.year < 2000:
-        raise DomainError(_l("The time it happened is not plausible."), field="occurred_at")
-    if not (data.address or "").strip():
-        raise DomainError(_l("Enter where it happened."), field="address")
-    if (data.lat is None) != (data.lng is None):
-        raise DomainError(_l("Give both latitude and longitude, or neither."), field="lat")
-    if data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lng <= 180):
-        raise DomainError(_l("The map point is outside the valid range."), field="lat")
-    try:
-        CaseOrigin(data.origin)
-    except ValueError:
-        raise DomainError(_l("Choose how the case was found."), field="origin") from None
-
-
-def _attach(case: Case, data: CaseInput) -> None:
-    """Resolve vehicles and parties through the registry (validated there) and link them."""
-    vehicles = [(people.find_or_create_vehicle(v, index=i), v.is_fake_plate)
-                for i, v in enumerate(data.vehicles)]
-    parties = []
-    for i, p in enumerate(data.parties):
-        try:
-            role = PartyRole(p.role)
-        except ValueError:
-            raise DomainError(_l("Choose the party's role."), field=f"parties.{i}.role") from None
-        parties.append((people.find_or_create_person(p, index=i), role))
+def _attach(case: Case, vehicles: list[tuple[people.VehicleValues, bool]],
+            parties: list[tuple[people.PersonValues, PartyRole]]) -> None:
+    """Find or create the (checked) vehicles and parties in the registry and link them."""
+    saved_vehicles = [(people.save_vehicle(v), fake) for v, fake in vehicles]
+    saved_parties = [(people.save_person(p), role) for p, role in parties]
     case.vehicles = [CaseVehicle(vehicle=v, is_fake_plate=fake) for v, fake in
-                     dict((v.id, (v, f)) for v, f in vehicles).values()]
+                     distinct_links(saved_vehicles, key=lambda p: p[0].id)]
     case.parties = [CaseParty(person=p, role=r) for p, r in
-                    dict(((p.id, r), (p, r)) for p, r in parties).values()]
+                    distinct_links(saved_parties, key=lambda p: (p[0].id, p[1]))]
 
 
 def create_case(*, actor, unit: Unit, data: CaseInput, now: Optional[dt.datetime] = None) -> Case:
     """Open a draft case in ``unit`` with a new gap-free number."""
     now = now or utcnow()
-    if actor.role not in (Role.officer, Role.unit_leader):
-        raise DomainError(_l("Only officers open cases."), field="unit_id")
-    if not scoping.can_see_unit(actor, unit):
-        raise DomainError(_l("Choose a unit within your area."), field="unit_id")
-    _check_place_and_time(data, now)
-    violation = _violation(data.violation_code)
-    officer_ids = data.officer_ids or [actor.id]
-    officers = _officers(actor, unit, officer_ids)
-    case = Case(unit=unit, status=CaseStatus.draft, origin=CaseOrigin(data.origin),
-                origin_ref=data.origin_ref, occurred_at=data.occurred_at,
-                address=data.address.strip(), lat=data.lat, lng=data.lng,
-                violation_type=violation, facts=data.facts or "",
-                documents_detained=data.documents_detained, created_by_id=actor.id,
-                number="", year=0, seq=0)
-    case.officers = [CaseOfficer(user=u) for u in officers]
-    _attach(case, data)
-    year = today_local(now).year
-    case.year = year
-    case.seq, case.number = issue_number(unit.id, unit.code, year)
+    checked = check_new_case(actor=actor, unit=unit, data=data, now=now,
+                             find_violation=_active_violation, get_user=_get_user)
+    case = Case(**new_case_values(actor=actor, unit=unit, data=data, checked=checked),
+                unit=unit, violation_type=checked.violation, number="", year=0, seq=0)
+    case.officers = [CaseOfficer(user=u) for u in checked.officers]
+    _attach(case, checked.vehicles, checked.parties)
+    case.year = case_year(now)
+    case.seq, case.number = issue_number(unit.id, unit.code, case.year)
     db.session.add(case)
     db.session.flush()
-    _step(case, actor, "create", CaseStatus.draft, CaseStatus.draft, "", {"number": case.number})
+    _step(case, actor, CREATE_ACTION, CaseStatus.draft, CaseStatus.draft, "",
+          created_step_data(case.number))
     return case
 
 
@@ -184,15 +115,17 @@ def update_draft(case: Case, *, actor, data: CaseInput, now: Optional[dt.datetim
     """Edit a case while it is a draft (afterwards, changes are corrections)."""
     if case.status is not CaseStatus.draft:
         raise ConflictError(_l("Only a draft can be edited; record a correction instead."))
-    _check_place_and_time(data, now or utcnow())
-    violation = _violation(data.violation_code)
-    officers = _officers(actor, case.unit, data.officer_ids or [o.user_id for o in case.officers])
+    check_place_and_time(data, now or utcnow())
+    violation = pick_violation(data.violation_code, _active_violation)
+    officers = check_officers(actor, data.officer_ids or [o.user_id for o in case.officers],
+                              _get_user)
+    vehicles, parties = check_links(data)
     case.origin, case.origin_ref = CaseOrigin(data.origin), data.origin_ref
     case.occurred_at, case.address = data.occurred_at, data.address.strip()
     case.lat, case.lng, case.facts = data.lat, data.lng, data.facts or ""
     case.violation_type, case.documents_detained = violation, data.documents_detained
     case.officers = [CaseOfficer(user=u) for u in officers]
-    _attach(case, data)
+    _attach(case, vehicles, parties)
     db.session.flush()
     _step(case, actor, "edit", case.status, case.status, "", {})
     return case
@@ -232,8 +165,7 @@ def _step(case: Case, actor, action: str, source: CaseStatus, target: CaseStatus
     db.session.add(step)
     db.session.flush()
     audit.record(f"case.{action}", actor=actor, object_type="case", object_id=case.id,
-                 unit_id=case.unit_id, detail={"from": source.value, "to": target.value,
-                                               "number": case.number})
+                 unit_id=case.unit_id, detail=step_audit_detail(source, target, case.number))
     return step
 
 

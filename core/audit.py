@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select, text
+from sqlalchemy import ForeignKey, Integer, String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.base import UTCDateTime, utcnow
@@ -55,6 +56,37 @@ def row_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _last_link(session) -> tuple[int, str]:
+    """The next sequence number and the hash to chain to, once appends are serialised: on
+    SQLite the read of the last row asks for the write lock (``with_for_update`` starts
+    ``BEGIN IMMEDIATE`` even in a request that has only read so far); PostgreSQL takes a
+    transaction-level advisory lock."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK_KEY})
+    last_row = select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
+    last = session.execute(last_row if postgres else last_row.with_for_update()).first()
+    return (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+
+
+def _values(*, seq: int, prev_hash: str, at: dt.datetime, action: str, actor, object_type: str,
+            object_id: Any = None, unit_id: Optional[int] = None,
+            detail: Optional[dict] = None) -> dict:
+    """The columns of one row of the chain, its hash included."""
+    actor_id = getattr(actor, "id", None)
+    actor_name = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
+    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
+    object_id = None if object_id is None else str(object_id)
+    return dict(
+        seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
+        object_type=object_type, object_id=object_id, unit_id=unit_id, detail=detail_text,
+        prev_hash=prev_hash,
+        hash=row_hash(seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
+                      object_type=object_type, object_id=object_id, unit_id=unit_id,
+                      detail=detail_text, prev_hash=prev_hash),
+    )
+
+
 def record(
     action: str,
     *,
@@ -66,33 +98,33 @@ def record(
 ) -> AuditLog:
     """Append one row to the chain inside the caller's transaction (flushes, never commits).
 
-    Appends are serialised so the sequence has no gaps: on SQLite the read of the last row asks
-    for the write lock (``with_for_update`` starts ``BEGIN IMMEDIATE`` even in a request that has
-    only read so far); PostgreSQL takes a transaction-level advisory lock.
+    Appends are serialised so the sequence has no gaps (see :func:`_last_link`).
     """
     session = db.session
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_AUDIT_LOCK_KEY})
-    last_row = select(AuditLog.seq, AuditLog.hash).order_by(AuditLog.seq.desc()).limit(1)
-    last = session.execute(last_row if postgres else last_row.with_for_update()).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
-    at = utcnow()
-    actor_id = getattr(actor, "id", None)
-    actor_name = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
-    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
-    object_id = None if object_id is None else str(object_id)
-    entry = AuditLog(
-        seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
-        object_type=object_type, object_id=object_id, unit_id=unit_id, detail=detail_text,
-        prev_hash=prev_hash,
-        hash=row_hash(seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
-                      object_type=object_type, object_id=object_id, unit_id=unit_id,
-                      detail=detail_text, prev_hash=prev_hash),
-    )
+    seq, prev_hash = _last_link(session)
+    entry = AuditLog(**_values(seq=seq, prev_hash=prev_hash, at=utcnow(), action=action,
+                               actor=actor, object_type=object_type, object_id=object_id,
+                               unit_id=unit_id, detail=detail))
     session.add(entry)
     session.flush()
     return entry
+
+
+def record_many(entries: Iterable[dict]) -> int:
+    """Append several rows at once, each ``entry`` the keyword arguments of :func:`record`:
+    one lock, one read of the chain's end, one executemany (for bulk imports, where a
+    :func:`record` per row would cost more than the rows themselves). Returns the count."""
+    session = db.session
+    seq, prev_hash = _last_link(session)
+    at = utcnow()
+    rows = []
+    for entry in entries:
+        values = _values(seq=seq, prev_hash=prev_hash, at=at, **entry)
+        rows.append(values)
+        seq, prev_hash = seq + 1, values["hash"]
+    if rows:
+        session.execute(insert(AuditLog.__table__), rows)
+    return len(rows)
 
 
 @dataclass

@@ -96,14 +96,24 @@ def _needs_lock(statement: str, context) -> bool:
     return getattr(stmt, "_for_update_arg", None) is not None
 
 
-def insert_ignore(model, **values) -> None:
-    """INSERT a row unless one with the same unique key exists (ON CONFLICT DO NOTHING), on
-    SQLite and PostgreSQL alike: the race-free first half of get-or-create."""
+def _insert(model):
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_ignore(model, **values) -> None:
+    """INSERT a row unless one with the same unique key exists (ON CONFLICT DO NOTHING), on
+    SQLite and PostgreSQL alike: the race-free first half of get-or-create."""
+    db.session.execute(_insert(model).values(**values).on_conflict_do_nothing())
+
+
+def insert_ignore_many(model, rows: list[dict]) -> None:
+    """:func:`insert_ignore` for many rows at once (one executemany; the rows must all name
+    the same columns)."""
+    if rows:
+        db.session.execute(_insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 def in_array(column, name: str, dialect: str, type_=None):

@@ -27,6 +27,22 @@ def test_rows_are_chained(app, db):
     assert audit.verify().ok
 
 
+def test_record_many_continues_the_chain_like_record(app, db):
+    _append(1)
+    count = audit.record_many([{"action": "test.bulk", "actor": "importer",
+                                "object_type": "thing", "object_id": i, "unit_id": None,
+                                "detail": {"i": i}} for i in range(4)])
+    _append(1)
+    assert count == 4
+    rows = _db.session.scalars(select(AuditLog).order_by(AuditLog.seq.desc()).limit(6)).all()[::-1]
+    assert [r.action for r in rows] == ["test.event"] + ["test.bulk"] * 4 + ["test.event"]
+    assert [r.seq for r in rows] == list(range(rows[0].seq, rows[0].seq + 6))
+    assert [r.object_id for r in rows[1:5]] == ["0", "1", "2", "3"]
+    assert rows[1].actor_name == "importer" and rows[2].detail == '{"i": 1}'
+    assert audit.verify().ok
+    assert audit.record_many([]) == 0
+
+
 def test_update_and_delete_are_refused_by_the_database(app, db):
     _append(1)
     with pytest.raises(DatabaseError):

@@ -2,7 +2,9 @@
 
 The counter row is created if missing (insert-or-ignore, safe when two first cases of a year race)
 and incremented with a single ``UPDATE … RETURNING`` inside the caller's transaction, so the number
-is issued exactly when the case is written, and a rolled-back case gives its number back.
+is issued exactly when the case is written, and a rolled-back case gives its number back. A bulk
+import takes a block of numbers the same way (one increment by the batch's count, under the same
+row lock).
 """
 from __future__ import annotations
 
@@ -19,11 +21,17 @@ def format_number(unit_code: str, year: int, seq: int) -> str:
 
 def issue_number(unit_id: int, unit_code: str, year: int) -> tuple[int, str]:
     """Reserve the next sequence for (unit, year); returns (seq, case number)."""
+    return issue_numbers(unit_id, unit_code, year, 1)[0]
+
+
+def issue_numbers(unit_id: int, unit_code: str, year: int, count: int) -> list[tuple[int, str]]:
+    """Reserve the next ``count`` sequences for (unit, year) in one step (a bulk import's
+    batch); returns [(seq, case number), …] in order."""
     insert_ignore(CaseCounter, unit_id=unit_id, year=year, last_seq=0)
-    seq = db.session.execute(
+    last = db.session.execute(
         update(CaseCounter)
         .where(CaseCounter.unit_id == unit_id, CaseCounter.year == year)
-        .values(last_seq=CaseCounter.last_seq + 1)
+        .values(last_seq=CaseCounter.last_seq + count)
         .returning(CaseCounter.last_seq)
     ).scalar_one()
-    return seq, format_number(unit_code, year, seq)
+    return [(seq, format_number(unit_code, year, seq)) for seq in range(last - count + 1, last + 1)]

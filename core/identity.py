@@ -5,6 +5,7 @@ Pure helpers: no database, no Flask request needed (messages are lazy translatio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ def normalise_id_number(raw: str) -> str:
     return _ID_SEPARATORS.sub("", text).upper()
 
 
+@functools.lru_cache(maxsize=8192)  # a bulk import meets the same few areas again and again
 def _area(code: str, birth_year: int) -> tuple[bool, Optional[str], bool]:
     """(known, name, obsolete) of an area code for someone born in ``birth_year``."""
     if code in _EXTRA_AREAS:

@@ -1,13 +1,15 @@
 """Bulk import of cases from a spreadsheet (.xlsx) or CSV file, with a row-by-row error report.
 
-Each row becomes a draft case through the same service as the form (``services.create_case``),
-acted by the row's first officer, inside its own savepoint: a bad row leaves nothing behind and
-its problems are reported with the row number and the column. Re-running a file changes
-nothing: a case remembers its row's external reference as ``origin_ref = "import:<ref>"``, and
-a row whose reference is already known in its unit is skipped.
+Each row becomes a draft case under the same rules as the form (``rules.check_new_case``, acted
+by the row's first officer) and with the same records as ``services.create_case`` writes: a bad
+row leaves nothing behind and its problems are reported with the row number and the column.
+Re-running a file changes nothing: a case remembers its row's external reference as
+``origin_ref = "import:<ref>"``, and a row whose reference is already known in its unit is
+skipped.
 
-The file is read as a stream (openpyxl read-only, csv reader) and committed every
-``COMMIT_EVERY`` rows, so memory stays flat however long the file is.
+The file is read as a stream (openpyxl read-only, csv reader) in batches of ``BATCH_ROWS``
+rows: each batch is checked (:mod:`import_rows`), written in a few statements per table
+(:mod:`import_writer`) and committed, so memory stays flat however long the file is.
 
 Columns (first row; Chinese or English headers, either is accepted, also written together
 as ``外部编号/external_ref``; unknown columns are ignored):
@@ -38,7 +40,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import os
 import re
 import tempfile
@@ -47,25 +48,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from core import audit, scoping
-from core.errors import DomainError
-from core.models import Unit, User
-from core.plates import PLATE_COLOURS
-from enforcement.cases import services
-from enforcement.cases.models import Case
-from enforcement.violations.models import ViolationType
+from core import audit
+from core.base import utcnow
+from enforcement.cases import import_writer
+from enforcement.cases.import_rows import SKIPPED, BadRow, RowChecker, is_blank, text_of
 from extensions import db
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-COMMIT_EVERY = 200
+BATCH_ROWS = 1000  # rows checked, written and committed together
 MAX_ERRORS_KEPT = 1000  # in the report object; the CSV report has them all
-REF_PREFIX = "import:"
-MAX_REF_LENGTH = 60 - len(REF_PREFIX)
 
 # canonical name → accepted headers (compared case-insensitively, spaces and "_" ignored)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -89,21 +82,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "origin": ("来源", "origin", "案件来源"),
 }
 REQUIRED = ("external_ref", "unit", "occurred_at", "address", "officers")
-# Where a service's error field lands among the columns.
-SERVICE_FIELDS = {
-    "occurred_at": "occurred_at", "address": "address", "lat": "lat", "lng": "lng",
-    "origin": "origin", "violation_code": "violation", "officer_ids": "officers",
-    "unit_id": "unit", "vehicles.0.plate": "plate", "vehicles.0.plate_colour": "plate_colour",
-    "vehicles.0.vin": "plate", "parties.0.name": "party_name",
-    "parties.0.id_number": "id_number", "parties.0.phone": "phone",
-    "parties.0.role": "party_role",
-}
-COLOUR_NAMES = {zh: code for code, zh in PLATE_COLOURS.items()} | \
-    {zh + "色": code for code, zh in PLATE_COLOURS.items()} | {c: c for c in PLATE_COLOURS}
-OFFICER_SEPARATORS = re.compile(r"[,，、;；\s]+")
-DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H时%M分",
-                    "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日")
 
 
 class ImportFileError(Exception):
@@ -222,66 +200,12 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
                                     name=path.name, error=exc)) from None
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel stores 12345 as 12345.0
-    return str(value).strip()
-
-
-def _parse_time(value) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time())
-    else:
-        text = _text(value)
-        if not text:
-            raise ValueError(_("Enter when it happened."))
-        moment = None
-        try:
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            for fmt in DATETIME_FORMATS:
-                try:
-                    moment = dt.datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-        if moment is None:
-            raise ValueError(_("Enter the time as 2024-05-01 18:30."))
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL)
-
-
-def _parse_float(value, name: str) -> Optional[float]:
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(_("Enter %(name)s as a decimal number, e.g. 29.61.", name=name)) \
-            from None
-
-
 class _Importer:
     def __init__(self, path: Path, actor, unit_code_column: str):
         self.path, self.actor = path, actor
         self.unit_code_column = unit_code_column
         self.report = ImportReport(path=path)
-        # Loaded objects are kept (not just ids) so that the session does not load them again
-        # for every row; a commit expires them and the next row refreshes them once.
-        self.units: dict[str, Optional[Unit]] = {}
-        self.users: dict[str, Optional[User]] = {}
-        self.violations = {name: code for code, name in db.session.execute(
-            select(ViolationType.code, ViolationType.name_zh))}
-        # The import keys already used, per unit (one query, then kept up to date).
-        self.seen: set[tuple[int, str]] = set(db.session.execute(
-            select(Case.unit_id, Case.origin_ref).where(
-                Case.origin_ref.startswith(REF_PREFIX, autoescape=True))).all())
+        self.checker: Optional[RowChecker] = None
         self._report_file = None
         self._report_writer = None
         self._report_tmp: Optional[Path] = None
@@ -299,33 +223,15 @@ class _Importer:
                 continue
             if name in positions:
                 raise ImportFileError(_("Two columns mean %(name)s: %(a)s and %(b)s.", name=name,
-                                        a=self.labels[name], b=_text(cell)))
+                                        a=self.labels[name], b=text_of(cell)))
             positions[name] = index
-            self.labels[name] = _text(cell)
+            self.labels[name] = text_of(cell)
         missing = [n for n in REQUIRED if n not in positions]
         if missing:
             wanted = ", ".join(f"{COLUMNS[n][0]}/{COLUMNS[n][1]}" for n in missing)
             raise ImportFileError(_("The first row must name the columns; missing: %(cols)s.",
                                     cols=wanted))
         return positions
-
-    # -- look-ups ------------------------------------------------------------------------
-    def unit(self, code: str) -> Optional[Unit]:
-        code = code.strip().upper()
-        if code not in self.units:
-            unit = db.session.scalar(select(Unit).where(Unit.code == code,
-                                                        Unit.is_active.is_(True)))
-            visible = unit is not None and (self.actor is None or
-                                            scoping.can_see_unit(self.actor, unit))
-            self.units[code] = unit if visible else None
-        return self.units[code]
-
-    def user(self, username: str) -> Optional[User]:
-        name = username.strip().lower()
-        if name not in self.users:
-            self.users[name] = db.session.scalar(
-                select(User).where(User.username == name, User.is_active.is_(True)))
-        return self.users[name]
 
     # -- errors --------------------------------------------------------------------------
     def error(self, row: int, name: str, message, ref: str = "") -> None:
@@ -358,93 +264,25 @@ class _Importer:
             self._report_file.close()
             self._report_tmp.unlink(missing_ok=True)
 
-    # -- one row -------------------------------------------------------------------------
-    def row(self, number: int, cells, positions: dict[str, int]) -> None:
-        def get(name):
-            index = positions.get(name)
-            return cells[index] if index is not None and index < len(cells) else None
-
-        if all(_text(c) == "" for c in cells):
-            return  # blank lines are not rows
-        self.report.rows += 1
-        ref = _text(get("external_ref"))
-        problems: list[tuple[str, str]] = []
-        if not ref:
-            problems.append(("external_ref", _("Enter the external reference.")))
-        elif len(ref) > MAX_REF_LENGTH:
-            problems.append(("external_ref", _("The external reference is longer than %(n)d "
-                                               "characters.", n=MAX_REF_LENGTH)))
-        code = _text(get("unit"))
-        unit = self.unit(code) if code else None
-        if not code:
-            problems.append(("unit", _("Enter the unit code.")))
-        elif unit is None:
-            problems.append(("unit", _("Unknown unit %(code)s.", code=code)))
-        if unit is not None and ref and (unit.id, REF_PREFIX + ref) in self.seen:
-            self.report.skipped += 1
-            return
-        officers = []
-        for username in OFFICER_SEPARATORS.split(_text(get("officers"))):
-            if username:
-                user = self.user(username)
-                if user is None:
-                    problems.append(("officers", _("Unknown user %(name)s.", name=username)))
-                else:
-                    officers.append(user)
-        if not officers and not any(n == "officers" for n, _m in problems):
-            problems.append(("officers", _("Name at least one officer (user name).")))
-        occurred_at = None
-        try:
-            occurred_at = _parse_time(get("occurred_at"))
-        except ValueError as exc:
-            problems.append(("occurred_at", str(exc)))
-        point: dict[str, Optional[float]] = {"lat": None, "lng": None}
-        for name in point:
-            try:
-                point[name] = _parse_float(get(name), name)
-            except ValueError as exc:
-                problems.append((name, str(exc)))
-        colour = _text(get("plate_colour"))
-        if colour and colour.lower() not in COLOUR_NAMES:
-            problems.append(("plate_colour", _("Unknown plate colour %(colour)s.",
-                                               colour=colour)))
-        if problems:
-            for name, message in problems:
-                self.error(number, name, message, ref)
-            self.report.error_rows += 1
-            return
-        violation = _text(get("violation"))
-        plate = _text(get("plate"))
-        party = {k: _text(get(k)) for k in ("party_name", "id_number", "phone", "party_address",
-                                             "party_role")}
-        data = services.CaseInput(
-            origin=_text(get("origin")) or "transfer", occurred_at=occurred_at,
-            address=_text(get("address")), officer_ids=[u.id for u in officers],
-            violation_code=self.violations.get(violation, violation) or None,
-            origin_ref=REF_PREFIX + ref, lat=point["lat"], lng=point["lng"],
-            facts=_text(get("facts")),
-            vehicles=[services.VehicleInput(
-                plate=plate, plate_colour=COLOUR_NAMES.get(colour.lower()) if colour else None,
-                kind=_text(get("vehicle_kind")) or "car")] if plate else [],
-            parties=[services.PartyInput(
-                name=party["party_name"], role=party["party_role"] or "driver",
-                id_number=party["id_number"] or None, phone=party["phone"] or None,
-                address=party["party_address"] or None)]
-            if any(party[k] for k in ("party_name", "id_number", "phone")) else [])
-        try:
-            with db.session.begin_nested():
-                case = services.create_case(actor=officers[0], unit=unit, data=data)
-        except DomainError as exc:
-            for service_field, messages in (exc.fields or {None: [exc.message]}).items():
-                name = SERVICE_FIELDS.get(service_field or "", service_field or "external_ref")
-                for message in messages:
-                    self.error(number, name, message, ref)
-            self.report.error_rows += 1
-            return
-        self.seen.add((unit.id, REF_PREFIX + ref))
-        self.report.created += 1
-        if len(self.report.created_numbers) < MAX_ERRORS_KEPT:
-            self.report.created_numbers.append(case.number)
+    # -- a batch of rows ------------------------------------------------------------------
+    def batch(self, rows: list[tuple[int, list]]) -> None:
+        """Check the rows, report the bad ones, write the good ones; commit."""
+        now = utcnow()
+        valid = []
+        for result in self.checker.check(rows, now):
+            if result is SKIPPED:
+                self.report.skipped += 1
+            elif isinstance(result, BadRow):
+                for name, message in result.problems:
+                    self.error(result.number, name, message, result.ref)
+                self.report.error_rows += 1
+            else:
+                valid.append(result)
+        numbers = import_writer.write_batch(valid, now)
+        db.session.commit()
+        self.report.created += len(numbers)
+        room = MAX_ERRORS_KEPT - len(self.report.created_numbers)
+        self.report.created_numbers.extend(numbers[:max(room, 0)])
 
 
 def import_cases(path, *, actor=None, unit_code_column: str = "unit") -> ImportReport:
@@ -454,7 +292,7 @@ def import_cases(path, *, actor=None, unit_code_column: str = "unit") -> ImportR
     unit outside the actor's area are refused like unknown units. ``unit_code_column`` names
     the column holding the unit code when it is not one of the usual headers.
 
-    Commits every ``COMMIT_EVERY`` rows and at the end. Raises :class:`ImportFileError` when the
+    Commits every ``BATCH_ROWS`` rows and at the end. Raises :class:`ImportFileError` when the
     file cannot be read at all; row problems go to the report (and ``<file>.errors.csv``).
     """
     path = Path(path)
@@ -469,11 +307,17 @@ def import_cases(path, *, actor=None, unit_code_column: str = "unit") -> ImportR
                                     name=path.name, error=exc)) from None
         if header is None:
             raise ImportFileError(_("%(name)s is empty.", name=path.name))
-        positions = importer.header(header)
+        importer.checker = RowChecker(actor, importer.header(header))
+        batch: list[tuple[int, list]] = []
         for number, cells in enumerate(rows, start=2):
-            importer.row(number, list(cells), positions)
-            if number % COMMIT_EVERY == 0:
-                db.session.commit()
+            if is_blank(cells):
+                continue  # blank lines are not rows
+            importer.report.rows += 1
+            batch.append((number, list(cells)))
+            if len(batch) == BATCH_ROWS:
+                importer.batch(batch)
+                batch = []
+        importer.batch(batch)
         audit.record("cases.import", actor=actor, object_type="cases",
                      detail={"file": path.name, "rows": importer.report.rows,
                              "created": importer.report.created,

@@ -182,6 +182,8 @@ def created_step_data(number: str) -> dict:
     return {"number": number}
 
 
-def step_audit_detail(source: CaseStatus, target: CaseStatus, number: str) -> dict:
-    """What the audit log keeps of a step of a case."""
-    return {"from": source.value, "to": target.value, "number": number}
+def step_audit(action: str, source: CaseStatus, target: CaseStatus, number: str) -> dict:
+    """What the audit log keeps of a step of a case (:func:`core.audit.record`'s arguments
+    besides the actor and the case's id and unit)."""
+    return {"action": f"case.{action}", "object_type": "case",
+            "detail": {"from": source.value, "to": target.value, "number": number}}

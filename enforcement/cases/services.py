@@ -45,7 +45,7 @@ from enforcement.cases.rules import (
     distinct_links,
     new_case_values,
     pick_violation,
-    step_audit_detail,
+    step_audit,
 )
 from enforcement.people import services as people
 from enforcement.violations.models import ViolationType
@@ -164,8 +164,8 @@ def _step(case: Case, actor, action: str, source: CaseStatus, target: CaseStatus
                     actor_id=getattr(actor, "id", None), note=note or "", data=data)
     db.session.add(step)
     db.session.flush()
-    audit.record(f"case.{action}", actor=actor, object_type="case", object_id=case.id,
-                 unit_id=case.unit_id, detail=step_audit_detail(source, target, case.number))
+    audit.record(**step_audit(action, source, target, case.number), actor=actor,
+                 object_id=case.id, unit_id=case.unit_id)
     return step
 
 

@@ -89,7 +89,7 @@ class Case(db.Model):
     seq: Mapped[int] = mapped_column(Integer)
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.draft)
     origin: Mapped[CaseOrigin] = mapped_column(str_enum(CaseOrigin))
-    origin_ref: Mapped[Optional[str]] = mapped_column(String(60))
+    origin_ref: Mapped[Optional[str]] = mapped_column(String(60), index=True)  # import look-ups
     tip_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
     joint_action_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

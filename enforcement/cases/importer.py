@@ -53,7 +53,7 @@ from flask_babel import gettext as _
 
 from core import audit
 from core.base import utcnow
-from enforcement.cases import import_writer
+from enforcement.cases import import_writer, import_xlsx
 from enforcement.cases.import_rows import SKIPPED, BadRow, RowChecker, is_blank, text_of
 from extensions import db
 
@@ -173,7 +173,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple]:
     try:
         if not workbook.worksheets:
             raise ImportFileError(_("%(name)s has no worksheet.", name=path.name))
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        yield from import_xlsx.sheet_values(workbook, workbook.worksheets[0])
     finally:
         workbook.close()
 

@@ -10,7 +10,7 @@ longer scan the whole table (0.55 s → 0.02 s on 1,000,000 cases). Chosen from 
 (``SEARCH cases USING COVERING INDEX``).
 
 Revision ID: 0010_report
-Revises: 0008_perf
+Revises: 0009_import
 Create Date: 2026-12-07 17:00:00
 
 """
@@ -20,7 +20,7 @@ import core.base  # noqa: F401 - kept like the other versions
 
 # revision identifiers, used by Alembic.
 revision = "0010_report"
-down_revision = "0008_perf"
+down_revision = "0009_import"
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 import click
 from flask import current_app
@@ -110,9 +111,12 @@ def demo_data_command(if_empty, case_count, seed):
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("demo data already present; log-ins are in instance/demo-logins.txt")
         return
+    begun = started = time.perf_counter()
     logins = demo.load_structure()
     db.session.commit()
     seed_command.callback()
+    click.echo(f"demo structure: units, users and reference data in "
+               f"{time.perf_counter() - started:.1f} s")
     if case_count:
         from enforcement.cases.demo import load_cases
 
@@ -122,10 +126,13 @@ def demo_data_command(if_empty, case_count, seed):
                    f"{stats['persons']} persons, {len(stats['users_created'])} officers added) "
                    f"in {stats['seconds']} s")
     for name, step in demo.extra_steps():
-        click.echo(f"demo {name}: {step(seed)}")
+        started = time.perf_counter()
+        summary = step(seed)
+        click.echo(f"demo {name}: {summary} in {time.perf_counter() - started:.1f} s")
     path = demo.save_logins(logins)
     click.echo(demo.format_logins(logins))
     click.echo(f"(saved to {path})")
+    click.echo(f"demo data complete in {time.perf_counter() - begun:.1f} s")
 
 
 @click.command("seed")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Integer, String, Text, insert, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, event, insert, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import UTCDateTime, utcnow
 from extensions import db
@@ -23,6 +24,8 @@ from extensions import db
 GENESIS_HASH = "0" * 64
 # Any constant identifies the lock that serialises appends on PostgreSQL.
 PG_AUDIT_LOCK_KEY = 7_261_001
+# session.info keys of batch mode (see :func:`batch`)
+_BATCH, _NEXT = "audit_batch", "audit_next_link"
 
 
 class AuditLog(db.Model):
@@ -69,6 +72,17 @@ def _last_link(session) -> tuple[int, str]:
     return (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
 
 
+def _next_link(session) -> tuple[int, str]:
+    """:func:`_last_link`, or inside :func:`batch` the link kept since the last append."""
+    kept = session.info.get(_NEXT) if session.info.get(_BATCH) else None
+    return kept or _last_link(session)
+
+
+def _keep_link(session, seq: int, prev_hash: str) -> None:
+    if session.info.get(_BATCH):
+        session.info[_NEXT] = (seq, prev_hash)
+
+
 def _values(*, seq: int, prev_hash: str, at: dt.datetime, action: str, actor, object_type: str,
             object_id: Any = None, unit_id: Optional[int] = None,
             detail: Optional[dict] = None) -> dict:
@@ -96,17 +110,21 @@ def record(
     unit_id: Optional[int] = None,
     detail: Optional[dict] = None,
 ) -> AuditLog:
-    """Append one row to the chain inside the caller's transaction (flushes, never commits).
+    """Append one row to the chain inside the caller's transaction (flushes, never commits;
+    inside :func:`batch` the row goes out with the next flush).
 
     Appends are serialised so the sequence has no gaps (see :func:`_last_link`).
     """
-    session = db.session
-    seq, prev_hash = _last_link(session)
+    session = db.session()
+    seq, prev_hash = _next_link(session)
     entry = AuditLog(**_values(seq=seq, prev_hash=prev_hash, at=utcnow(), action=action,
                                actor=actor, object_type=object_type, object_id=object_id,
                                unit_id=unit_id, detail=detail))
     session.add(entry)
-    session.flush()
+    if session.info.get(_BATCH):
+        _keep_link(session, seq + 1, entry.hash)
+    else:
+        session.flush()
     return entry
 
 
@@ -114,8 +132,8 @@ def record_many(entries: Iterable[dict]) -> int:
     """Append several rows at once, each ``entry`` the keyword arguments of :func:`record`:
     one lock, one read of the chain's end, one executemany (for bulk imports, where a
     :func:`record` per row would cost more than the rows themselves). Returns the count."""
-    session = db.session
-    seq, prev_hash = _last_link(session)
+    session = db.session()
+    seq, prev_hash = _next_link(session)
     at = utcnow()
     rows = []
     for entry in entries:
@@ -124,7 +142,33 @@ def record_many(entries: Iterable[dict]) -> int:
         seq, prev_hash = seq + 1, values["hash"]
     if rows:
         session.execute(insert(AuditLog.__table__), rows)
+        _keep_link(session, seq, prev_hash)
     return len(rows)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Many appends in one transaction (demo data, bulk jobs): the chain's end is read (and the
+    append lock taken) once, then kept in memory, and :func:`record`'s rows are flushed with the
+    caller's next flush instead of one by one. The lock is held until the transaction ends, so
+    no other writer can append in between; a commit or rollback forgets the kept link, and the
+    next append reads it again under the lock."""
+    session = db.session()
+    outer = session.info.get(_BATCH, False)
+    session.info[_BATCH] = True
+    try:
+        yield
+        session.flush()
+    finally:
+        if not outer:
+            session.info.pop(_BATCH, None)
+            session.info.pop(_NEXT, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_link(session, *_args) -> None:
+    session.info.pop(_NEXT, None)
 
 
 @dataclass

@@ -43,6 +43,37 @@ def test_record_many_continues_the_chain_like_record(app, db):
     assert audit.record_many([]) == 0
 
 
+def test_a_batch_keeps_the_chain_across_commits_and_rollbacks(fresh_app):
+    """In batch mode the chain's end is kept in memory: the chain stays whole and gap-free when
+    the batch commits half-way, when a savepoint is rolled back, when record_many appends in
+    between, and when another writer appends between two transactions."""
+    with fresh_app.app_context():
+        with audit.batch():
+            _append(3)
+            _db.session.commit()
+            _append(2)
+            with pytest.raises(RuntimeError):
+                with _db.session.begin_nested():
+                    _append(2)
+                    raise RuntimeError("undo the savepoint")
+            _append(1)
+            audit.record_many([{"action": "test.bulk", "actor": None, "object_type": "thing",
+                                "object_id": i} for i in range(2)])
+            _append(1)
+        _db.session.commit()
+        audit.record("test.plain", actor=None, object_type="thing")  # outside the batch
+        _db.session.commit()
+        with audit.batch():
+            _append(2)
+            _db.session.rollback()
+            _append(1)
+        _db.session.commit()
+        seqs = _db.session.scalars(select(AuditLog.seq).order_by(AuditLog.seq)).all()
+        assert seqs == list(range(1, 12))
+        assert audit.verify() == audit.VerifyResult(True, 11)
+        _db.session.remove()
+
+
 def test_update_and_delete_are_refused_by_the_database(app, db):
     _append(1)
     with pytest.raises(DatabaseError):

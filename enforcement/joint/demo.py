@@ -163,6 +163,7 @@ def _tips(rng, today) -> int:
     from enforcement.tips.models import TipStatus, TipVerdict
 
     now, count = utcnow(), 0
+    shared_secret = tip_services.shared_receipt_secret()  # one slow hash, not one per tip
     for first in _month_starts(today, 12):
         for _ in range(rng.randint(3, 7)):
             name, (lat, lng), half, _code, _hours = rng.choice(HOTSPOTS)
@@ -172,7 +173,7 @@ def _tips(rng, today) -> int:
             tip, _receipt = tip_services.submit_tip(tip_services.TipInput(
                 what="黑车拉客", description=f"{name}附近有车辆拉客揽客，一口价载客",
                 occurred_at=when, address=name, lat=lat + rng.uniform(-half, half),
-                lng=lng + rng.uniform(-half, half)), channel="web")
+                lng=lng + rng.uniform(-half, half)), channel="web", shared_secret=shared_secret)
             tip.created_at = when + dt.timedelta(hours=1)
             tip.accept_due_on = (tip.created_at + dt.timedelta(days=1)).date()
             if rng.random() < 0.6:

@@ -47,7 +47,6 @@ HOTSPOTS = [("重庆北站北广场", 29.6075, 106.5513), ("江北机场T3航站
 WHAT = ["黑车站外拉客", "私家车非法营运", "网约车未取得许可载客", "摩托车非法载客", "出站口揽客拼车"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高"
 BUDGETS = {"500000": 200_000, "500112": 60_000, "500103": 40_000}
-DEMO_SECRET_CHARS = services.SECRET_CHARS
 
 
 def _plate(rng: random.Random) -> str:
@@ -183,8 +182,8 @@ def load_tips(seed: int = 1, *, count: int = 600, now: Optional[dt.datetime] = N
         return "tips already present"
     rng = random.Random(f"tips-{seed}")
     now = now or utcnow()
-    secret = services._random_chars(DEMO_SECRET_CHARS)
-    maker = _Maker(rng, now, services._hasher.hash(secret))
+    secret, secret_hash = services.shared_receipt_secret()
+    maker = _Maker(rng, now, secret_hash)
     by_code = {u.code: u for u in db.session.scalars(select(Unit))}
     users = {u.username: u for u in db.session.scalars(select(User))}
     if not {"reviewer", "leader", "finance", "city"} <= set(users) or "500000" not in by_code:

@@ -8,6 +8,7 @@ import random
 
 from sqlalchemy import select, update
 
+from core import audit
 from core.base import local_today, utcnow
 from core.demo import CENTRAL
 from core.models import Unit, User
@@ -75,9 +76,12 @@ def _action(rng, actor, lead, kind, name, start, end, people, zone=None, finish=
             violent_incidents=1 if rng.random() < 0.08 else 0,
             media_reports=rng.randint(0, 3) if kind == "concentrated_action" else 0))
         district = services.district_of(lead) or lead
+        # "+ 0" keeps SQLite on the occurred_at index: without statistics it would take the
+        # joint_action_id index (IS NULL: nearly every case) or the unit index instead.
         db.session.execute(update(Case).where(
-            Case.joint_action_id.is_(None), Case.occurred_at >= start, Case.occurred_at < end,
-            Case.unit_id.in_(select(Unit.id).where(Unit.path.startswith(district.path))))
+            (Case.joint_action_id + 0).is_(None), Case.occurred_at >= start,
+            Case.occurred_at < end,
+            (Case.unit_id + 0).in_(select(Unit.id).where(Unit.path.startswith(district.path))))
             .values(joint_action_id=action.id))
     return action
 
@@ -191,6 +195,11 @@ def _tips(rng, today) -> int:
 
 def load_demo(seed: int) -> str:
     """A year of joint enforcement and last month's archived report; commits its work."""
+    with audit.batch():
+        return _load(seed)
+
+
+def _load(seed: int) -> str:
     from reports import monthly
     from reports.sections import record_duty_breaches
 

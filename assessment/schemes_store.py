@@ -8,6 +8,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from assessment import engine, schemes
 from assessment.models import AssessmentScheme, SchemeAssignment, SchemeVersion
@@ -51,7 +52,8 @@ def ensure_seeded() -> None:
 
 def assignments() -> dict[str, AssessmentScheme]:
     """subject (unit kind or 'officer') → scheme."""
-    rows = db.session.scalars(select(SchemeAssignment))
+    rows = db.session.scalars(select(SchemeAssignment)
+                              .options(joinedload(SchemeAssignment.scheme)))
     return {row.subject: row.scheme for row in rows}
 
 

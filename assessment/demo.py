@@ -12,6 +12,7 @@ from assessment import scoring, services
 from assessment.models import ScoreResult
 from assessment.periods import of_kind
 from assessment.schemes_store import assignments, seed_schemes
+from core import audit
 from core.base import local_today
 from core.models import Unit, User
 from extensions import db
@@ -26,23 +27,29 @@ def _months(today: dt.date, n: int):
     return list(reversed(out))
 
 
-def _entry(actor, unit, period, kind, item, n, **kw):
-    services.add_entry(actor=actor, unit=unit, data=services.EntryInput(
+def _entry(out, unit, period, kind, item, n, **kw):
+    """Queue one manual input; a month's inputs are stored together by ``add_entries``."""
+    out.append((unit, None, services.EntryInput(
         period=period.text, kind=kind, item=item, document_no=f"渝考〔{period.year}〕{n}号",
-        document_date=period.span()[1], **kw))
+        document_date=period.span()[1], **kw)))
 
 
-def _common_work(rng, actor, unit, period, n):
+def _common_work(rng, out, unit, period, n):
     for item in ("lawful_administration", "case_file_review", "leadership_evaluation"):
-        _entry(actor, unit, period, "score", item, n, value=str(rng.choice([3.5, 4, 4.5, 5])))
+        _entry(out, unit, period, "score", item, n, value=str(rng.choice([3.5, 4, 4.5, 5])))
     total = rng.randint(40, 60)
     satisfied = rng.randint(total // 2, total)
-    _entry(actor, unit, period, "survey", "public_satisfaction", n,
+    _entry(out, unit, period, "survey", "public_satisfaction", n,
            counts={"satisfied": satisfied, "basic": total - satisfied})
 
 
 def load_demo(seed: int) -> str:
     """Commits its work; does nothing when results exist already."""
+    with audit.batch():
+        return _load(seed)
+
+
+def _load(seed: int) -> str:
     if db.session.scalar(select(ScoreResult.id).limit(1)) is not None:
         return "already present"
     seed_schemes()
@@ -59,18 +66,20 @@ def load_demo(seed: int) -> str:
     months = _months(today, 12)
     n = 0
     for index, period in enumerate(months):
+        month: list = []
         for unit in units:
             n += 1
-            _common_work(rng, actor, unit, period, n)
+            _common_work(rng, month, unit, period, n)
         if units and index % 3 == 1:
-            _entry(actor, rng.choice(units), period, "bonus", "gov_commendation", n,
+            _entry(month, rng.choice(units), period, "bonus", "gov_commendation", n,
                    level="city", reason="打击非法营运工作成绩突出")
         if units and index % 4 == 2:
-            _entry(actor, rng.choice(units), period, "deduction", "criticism", n,
+            _entry(month, rng.choice(units), period, "deduction", "criticism", n,
                    level="city", reason="督查发现问题未按期整改")
         if units and index == 7:
-            _entry(actor, units[-1], period, "veto", "mass_incident", n,
+            _entry(month, units[-1], period, "veto", "mass_incident", n,
                    reason="执法现场引发群体性事件")
+        services.add_entries(actor=actor, items=month)
         last = index == len(months) - 1
         scoring.assess(period.text, today=today, final=not last)
         db.session.commit()

@@ -124,7 +124,10 @@ def _validate(data: dict, e: EntryInput) -> tuple[Optional[Decimal], Optional[di
 def add_entry(*, actor, data: EntryInput, unit: Optional[Unit] = None,
               user: Optional[User] = None) -> ManualEntry:
     """A manual input for a unit or an officer, with its evidence (document number, date)."""
-    period = parse_period(data.period)
+    return add_entries(actor=actor, items=[(unit, user, data)])[0]
+
+
+def _subject_unit(actor, data: EntryInput, unit: Optional[Unit], user: Optional[User]) -> Unit:
     if user is not None:
         unit = user.unit
         if user.role != Role.officer:
@@ -136,28 +139,57 @@ def add_entry(*, actor, data: EntryInput, unit: Optional[Unit] = None,
                           field="document_no")
     if data.document_date is None:
         raise DomainError(_l("Document date: required."), field="document_date")
-    scheme = scheme_for(unit=unit, user=user)
-    version = version_in_force(scheme, period.span()[0])
-    value, counts = _validate(version.data, data)
-    key = scoring.subject_key(unit=unit, user=user)
-    final = db.session.scalar(select(ScoreResult.id).where(
-        ScoreResult.period == period.text, ScoreResult.subject_key == key,
-        ScoreResult.status == ResultStatus.final).limit(1))
-    if final is not None:
-        raise ConflictError(_l("The result of %(period)s is final; a correction needs a recorded "
-                               "new version.", period=period.text), field="period")
-    entry = ManualEntry(period=period.text, subject_key=key, unit_id=unit.id,
-                        user_id=user.id if user else None, kind=EntryKind(data.kind),
-                        item=data.item, level=data.level or None, value=value, counts=counts,
-                        count=data.count, work=data.work or None,
-                        document_no=data.document_no.strip(), document_date=data.document_date,
-                        reason=data.reason, entered_by_id=actor.id)
-    db.session.add(entry)
+    return unit
+
+
+def add_entries(*, actor, items: list[tuple[Optional[Unit], Optional[User], EntryInput]]
+                ) -> list[ManualEntry]:
+    """Manual inputs, each ``(unit, user, data)`` checked as :func:`add_entry` checks it, all
+    before any is stored (a month's entries for every unit: the scheme and the version in force
+    are looked up once per subject kind and period, final results in one query)."""
+    schemes: dict[str, object] = {}
+    versions: dict[tuple, object] = {}
+    checked = []
+    for unit, user, data in items:
+        period = parse_period(data.period)
+        unit = _subject_unit(actor, data, unit, user)
+        subject = "officer" if user is not None else unit.kind.value
+        if subject not in schemes:
+            schemes[subject] = scheme_for(unit=unit, user=user)
+        scheme = schemes[subject]
+        start = period.span()[0]
+        if (scheme.id, start) not in versions:
+            versions[scheme.id, start] = version_in_force(scheme, start)
+        value, counts = _validate(versions[scheme.id, start].data, data)
+        checked.append((period, unit, user, data, scoring.subject_key(unit=unit, user=user),
+                        value, counts))
+    if not checked:
+        return []
+    final = set(db.session.execute(select(ScoreResult.period, ScoreResult.subject_key).where(
+        ScoreResult.period.in_({c[0].text for c in checked}),
+        ScoreResult.subject_key.in_({c[4] for c in checked}),
+        ScoreResult.status == ResultStatus.final)).all())
+    for period, _unit, _user, _data, key, _value, _counts in checked:
+        if (period.text, key) in final:
+            raise ConflictError(_l("The result of %(period)s is final; a correction needs a "
+                                   "recorded new version.", period=period.text), field="period")
+    entries = [ManualEntry(period=period.text, subject_key=key, unit_id=unit.id,
+                           user_id=user.id if user else None, kind=EntryKind(data.kind),
+                           item=data.item, level=data.level or None, value=value, counts=counts,
+                           count=data.count, work=data.work or None,
+                           document_no=data.document_no.strip(),
+                           document_date=data.document_date, reason=data.reason,
+                           entered_by_id=actor.id)
+               for period, unit, user, data, key, value, counts in checked]
+    db.session.add_all(entries)
     db.session.flush()
-    audit.record("assessment.manual_entry", actor=actor, object_type="assessment_entry",
-                 object_id=entry.id, unit_id=unit.id,
-                 detail={"period": period.text, "kind": data.kind, "item": data.item})
-    return entry
+    with audit.batch():
+        for entry in entries:
+            audit.record("assessment.manual_entry", actor=actor, object_type="assessment_entry",
+                         object_id=entry.id, unit_id=entry.unit_id,
+                         detail={"period": entry.period, "kind": entry.kind.value,
+                                 "item": entry.item})
+    return entries
 
 
 def set_target(*, actor, unit: Unit, indicator_code: str, target) -> UnitTarget:

@@ -28,7 +28,7 @@ from assessment.periods import KIND_ORDER, Period, parse_period
 from assessment.schemes_store import assignments, ensure_seeded, indicator, version_in_force
 from core import audit, settings
 from core.base import local_today, utcnow
-from core.database import insert_ignore
+from core.database import insert_ignore_many
 from core.errors import DomainError
 from core.models import Unit, User
 from core.roles import Role
@@ -250,18 +250,39 @@ def _same(row: ScoreResult, payload: dict) -> bool:
                for k, v in payload.items())
 
 
-def _store(period: Period, s: Scored, status: ResultStatus, today: dt.date,
+def _current_rows(period: str, keys: set[str]) -> dict[str, ScoreResult]:
+    """subject key → its latest result of the period (one query for all subjects)."""
+    rows = db.session.scalars(select(ScoreResult).where(ScoreResult.period == period)
+                              .order_by(ScoreResult.version))
+    return {row.subject_key: row for row in rows if row.subject_key in keys}
+
+
+def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today: dt.date,
+               correction: Optional[str], summary: RunSummary) -> None:
+    """Store a scheme's results: the subjects without a result yet get a provisional one
+    (INSERT … ON CONFLICT DO NOTHING, all at once), then each is updated as :func:`_store`
+    says."""
+    keys = {s.key for s in scored}
+    current = _current_rows(period.text, keys)
+    missing = [s for s in scored if s.key not in current]
+    if missing:
+        now = utcnow()
+        insert_ignore_many(ScoreResult, [dict(
+            period=period.text, subject_key=s.key, unit_id=s.unit_id, user_id=s.user_id,
+            version=1, status=ResultStatus.provisional.value, is_current=True, computed_at=now,
+            **_payload(s)) for s in missing])
+        summary.changed += len(missing)
+        current = _current_rows(period.text, keys)
+    for s in scored:
+        _store(period, s, current[s.key], status, today, correction, summary)
+        summary.scored += 1
+
+
+def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus, today: dt.date,
            correction: Optional[str], summary: RunSummary) -> None:
     if status != ResultStatus.final:
         correction = None  # only an ended (final) period is corrected by a new version
     payload = _payload(s)
-    row = _current(period.text, s.key)
-    if row is None:
-        insert_ignore(ScoreResult, period=period.text, subject_key=s.key, unit_id=s.unit_id,
-                      user_id=s.user_id, version=1, status=ResultStatus.provisional.value,
-                      is_current=True, computed_at=utcnow(), **payload)
-        row = _current(period.text, s.key)
-        summary.changed += 1
     if row.status == ResultStatus.final:
         if correction and not _same(row, payload):
             row.is_current = False
@@ -320,9 +341,7 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
         scored = _score_scheme(scheme, period, today, [k for k in kinds if k != "officer"])
         if scored:
             summary.schemes.append(scheme.code)
-        for s in scored:
-            _store(period, s, status, today, correction, summary)
-            summary.scored += 1
+        _store_all(period, scored, status, today, correction, summary)
     db.session.flush()
     if actor is not None or final or correction:
         audit.record("assessment.run", actor=actor, object_type="assessment_period",

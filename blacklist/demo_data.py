@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import random
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from blacklist import ending, publication, services
 from blacklist.models import BlacklistEntry, PublicationBatch, SightingSource
@@ -28,11 +28,14 @@ PER_MONTH = 3
 
 def _repeat_vehicles(limit: int) -> list[tuple[int, str, list[int], int]]:
     """Vehicles with two or more decided cases (grouped in SQL): id, plate, case ids, unit."""
+    # "+ 0": grouped in a temporary index, the links read in case order (SQLite would otherwise
+    # walk the vehicle_id index and look up each link and each case at random: 5x slower)
+    vehicle_id = (CaseVehicle.vehicle_id + literal_column("0")).label("vehicle_id")
     rows = db.session.execute(
-        select(CaseVehicle.vehicle_id, func.count(Case.id))
+        select(vehicle_id, func.count(Case.id))
         .join(Case, Case.id == CaseVehicle.case_id).where(Case.decided_on.is_not(None))
-        .group_by(CaseVehicle.vehicle_id).having(func.count(Case.id) >= 1)
-        .order_by(func.count(Case.id).desc(), CaseVehicle.vehicle_id).limit(limit)).all()
+        .group_by(vehicle_id).having(func.count(Case.id) >= 1)
+        .order_by(func.count(Case.id).desc(), vehicle_id).limit(limit)).all()
     out = []
     for vehicle_id, _count in rows:
         plate = db.session.scalar(select(Vehicle.plate).where(Vehicle.id == vehicle_id))

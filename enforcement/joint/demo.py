@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from sqlalchemy import select, update
 
@@ -14,7 +15,14 @@ from core.demo import CENTRAL
 from core.models import Unit, User
 from enforcement.cases.models import Case
 from enforcement.joint import meetings, rules, services, zones
-from enforcement.joint.models import JointAction
+from enforcement.joint.models import (
+    ActionArea,
+    ActionKind,
+    ActionParticipant,
+    ActionStatus,
+    JointAction,
+    RuleBreach,
+)
 from extensions import db
 
 LOCAL = rules.LOCAL
@@ -60,33 +68,71 @@ def _zones(units, actor) -> list:
     return made
 
 
-def _action(rng, actor, lead, kind, name, start, end, people, zone=None, finish=True):
-    action = services.plan_action(actor=actor, unit=lead, data=services.ActionInput(
-        kind=kind, name=name, planned_start=start, planned_end=end,
-        participants=[services.ParticipantInput(u.id, n) for u, n in people if u is not None],
-        areas=[services.AreaInput(zone_id=zone.id)] if zone is not None else []))
-    services.approve(action, actor=actor)
-    if finish:
+class _Actions:
+    """Completed actions, stored as ``plan_action``, ``approve`` and ``record_results`` store
+    them (the same rows, rule breaches and audit records, in the same order) but a month at a
+    time: one flush for the month's actions instead of a handful per action."""
+
+    def __init__(self, actor):
+        self.actor, self.pending = actor, []
+
+    def add(self, rng, lead, kind, name, start, end, people, zone=None) -> None:
         checked = rng.randint(20, 60) * max(1, rules.local_days(start, end)) * \
             (3 if kind == "concentrated_action" else 1)
-        services.record_results(action, actor=actor, data=services.ResultsInput(
-            actual_start=start, actual_end=end, vehicles_checked=checked,
-            vehicles_detained=rng.randint(0, checked // 15),
-            fines=f"{rng.randint(0, checked // 10) * 1000}.00",
-            violent_incidents=1 if rng.random() < 0.08 else 0,
-            media_reports=rng.randint(0, 3) if kind == "concentrated_action" else 0))
-        district = services.district_of(lead) or lead
-        # "+ 0" keeps SQLite on the occurred_at index: without statistics it would take the
-        # joint_action_id index (IS NULL: nearly every case) or the unit index instead.
-        db.session.execute(update(Case).where(
-            (Case.joint_action_id + 0).is_(None), Case.occurred_at >= start,
-            Case.occurred_at < end,
-            (Case.unit_id + 0).in_(select(Unit.id).where(Unit.path.startswith(district.path))))
-            .values(joint_action_id=action.id))
-    return action
+        counts = {"vehicles_checked": checked,
+                  "vehicles_detained": rng.randint(0, checked // 15)}
+        fines = Decimal(f"{rng.randint(0, checked // 10) * 1000}.00")
+        counts["violent_incidents"] = 1 if rng.random() < 0.08 else 0
+        counts["media_reports"] = rng.randint(0, 3) if kind == "concentrated_action" else 0
+        now = utcnow()
+        action = JointAction(
+            unit_id=lead.id, unit=lead, kind=ActionKind(kind), name=name, description="",
+            planned_start=start, planned_end=end, created_by_id=self.actor.id,
+            participants=[ActionParticipant(unit_id=u.id, unit=u, department=u.department,
+                                            headcount=n) for u, n in people if u is not None],
+            phases=[], areas=[ActionArea(zone_id=zone.id, name=zone.name)] if zone is not None else [],
+            status=ActionStatus.completed, approved_by_id=self.actor.id, approved_at=now,
+            actual_start=start, actual_end=end, fines=fines, results_note="",
+            results_recorded_at=now, **counts)
+        db.session.add(action)
+        self.pending.append((action, services.district_of(lead) or lead,
+                             {**counts, "fines": str(fines), "cases": 0}))
+
+    def store(self) -> None:
+        """Flush the month's actions, then their breaches, audit records and linked cases."""
+        db.session.flush()
+        actor = self.actor
+        with db.session.no_autoflush:
+            for action, district, results in self.pending:
+                breaches = services.check_breaches(action)
+                db.session.add_all([RuleBreach(
+                    key=f"a{action.id}:{b.rule}", unit_id=action.unit_id, action_id=action.id,
+                    rule=b.rule, detail=b.detail, period=services.month_of(action.planned_start))
+                    for b in breaches])
+                for what, detail in (
+                        ("plan", {"kind": action.kind.value,
+                                  "breaches": [b.rule for b in breaches]}),
+                        ("approve", None), ("results", results)):
+                    audit.record(f"joint_action.{what}", actor=actor, object_type="joint_action",
+                                 object_id=action.id, unit_id=action.unit_id, detail=detail)
+                _link_cases(action, district)
+        self.pending = []
+        db.session.flush()
 
 
-def _district_month(rng, actor, units, code, first, zone_by_unit, today):
+def _link_cases(action, district) -> None:
+    """The district's cases during the action (not linked to another) count as its results."""
+    # "+ 0" keeps SQLite on the occurred_at index: without statistics it would take the
+    # joint_action_id index (IS NULL: nearly every case) or the unit index instead.
+    db.session.execute(update(Case).where(
+        (Case.joint_action_id + 0).is_(None), Case.occurred_at >= action.actual_start,
+        Case.occurred_at < action.actual_end,
+        (Case.unit_id + 0).in_(select(Unit.id).where(Unit.path.startswith(district.path))))
+        .values(joint_action_id=action.id)
+        .execution_options(synchronize_session=False))  # no case is loaded: nothing to sync
+
+
+def _district_month(rng, actions, units, code, first, zone_by_unit, today):
     district = units[code]
     transport, police, cm = (units.get(f"{code}-{s}") for s in ("JT01", "GA01", "CG01"))
     lead = transport or district
@@ -96,7 +142,7 @@ def _district_month(rng, actor, units, code, first, zone_by_unit, today):
     if not (code == "500108" and first == _month_starts(today, 1)[0]):
         day = first + dt.timedelta(days=rng.randint(4, 20))
         staff = rng.choice([12, 16, 18, 20, 24, 30]) if rng.random() < 0.3 else rng.randint(20, 36)
-        _action(rng, actor, district, "concentrated_action",
+        actions.add(rng, district, "concentrated_action",
                 f"{district.name}{first:%-m}月集中治理行动", _at(day, 8),
                 _at(day + dt.timedelta(days=1), 20),
                 [(transport, staff - staff // 3), (police, staff // 4),
@@ -106,12 +152,12 @@ def _district_month(rng, actor, units, code, first, zone_by_unit, today):
     for _ in range(4):  # daily joint patrols: police 3–5, sometimes 2 or 6
         day = first + dt.timedelta(days=rng.randint(0, 27))
         police_n = rng.choice([3, 4, 5, 4, 3, 2, 6]) if rng.random() < 0.5 else rng.randint(3, 5)
-        _action(rng, actor, lead, "daily_patrol", f"{district.name}日常联合巡查", _at(day, 9),
+        actions.add(rng, lead, "daily_patrol", f"{district.name}日常联合巡查", _at(day, 9),
                 _at(day, 17), [(transport, rng.randint(4, 8)), (police, police_n)], zone)
         count += 1
     day = first + dt.timedelta(days=rng.randint(0, 27))
-    _action(rng, actor, lead, "night_action", f"{district.name}夜间联合执法", _at(day, 21),
-            _at(day + dt.timedelta(days=1), 2), [(transport, 6), (police, 4)], zone)
+    actions.add(rng, lead, "night_action", f"{district.name}夜间联合执法", _at(day, 21),
+                _at(day + dt.timedelta(days=1), 2), [(transport, 6), (police, 4)], zone)
     return count + 1
 
 
@@ -213,20 +259,25 @@ def _load(seed: int) -> str:
     zone_by_unit = {z.unit.code.split("-")[0]: z for z in made_zones}
     actions = 0
     city = units.get("500000")
+    completed = _Actions(actor)
     for first in _month_starts(today, 12):
         for code in CENTRAL:
             if code in units:
-                actions += _district_month(rng, actor, units, code, first, zone_by_unit, today)
+                actions += _district_month(rng, completed, units, code, first, zone_by_unit,
+                                           today)
         if city is not None:  # the city's own monthly concentrated action at the hubs
             day = first + dt.timedelta(days=rng.randint(8, 20))
             staff = rng.choice([90, 120, 150, 180])
-            _action(rng, actor, city, "concentrated_action", f"全市{first:%-m}月枢纽站场集中整治",
-                    _at(day, 7), _at(day + dt.timedelta(days=2), 22),
-                    [(units.get("500000-JT01"), staff // 2), (units.get("500000-GA01"), staff // 3),
-                     (units.get("500000-CG01"), staff - staff // 2 - staff // 3)],
-                    made_zones[0] if made_zones else None)
+            completed.add(rng, city, "concentrated_action", f"全市{first:%-m}月枢纽站场集中整治",
+                          _at(day, 7), _at(day + dt.timedelta(days=2), 22),
+                          [(units.get("500000-JT01"), staff // 2),
+                           (units.get("500000-GA01"), staff // 3),
+                           (units.get("500000-CG01"), staff - staff // 2 - staff // 3)],
+                          made_zones[0] if made_zones else None)
             actions += 1
+        completed.store()
         db.session.commit()
+        _units()  # the units expired by the commit, reloaded in one query rather than one each
     if city is not None and "500105" in units and "500112-JT01" in units:
         start = _month_starts(today, 6)[0]
         campaign = services.plan_action(actor=actor, unit=city, data=services.ActionInput(

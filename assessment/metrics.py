@@ -269,16 +269,25 @@ def concentrated_people(units, w: Window, months) -> dict[tuple[int, int], int]:
     return {(row[0], row[1]): int(row[2] or 0) for row in rows if row[1] >= 0}
 
 
+def _level(unit: Unit) -> str:
+    return "city" if unit.kind == UnitKind.city else "district"
+
+
+def _minimum(level: str) -> int:
+    return settings.get(f"joint.concentrated_{level}_min_people")
+
+
 def minimum_people(unit: Unit) -> int:
-    key = "city" if unit.kind == UnitKind.city else "district"
-    return settings.get(f"joint.concentrated_{key}_min_people")
+    return _minimum(_level(unit))
 
 
 def concentrated_action_breaches(units, w: Window, months) -> dict[int, Ratio]:
     ended = [i for i, (_s, e) in enumerate(months) if e < w.as_of]
     people = concentrated_people(units, w, months)
+    # two settings (city, district), read once rather than once per unit
+    need = {level: _minimum(level) for level in {_level(unit) for unit in units}}
     return {unit.id: Ratio(Decimal(sum(1 for i in ended
-                                       if people.get((unit.id, i), 0) < minimum_people(unit))))
+                                       if people.get((unit.id, i), 0) < need[_level(unit)])))
             for unit in units}
 
 

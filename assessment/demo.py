@@ -43,6 +43,11 @@ def _common_work(rng, out, unit, period, n):
            counts={"satisfied": satisfied, "basic": total - satisfied})
 
 
+def _units(kinds: list[str]) -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.kind.in_(kinds),
+                                                      Unit.is_active.is_(True))))
+
+
 def load_demo(seed: int) -> str:
     """Commits its work; does nothing when results exist already."""
     with audit.batch():
@@ -60,12 +65,13 @@ def _load(seed: int) -> str:
     rng = random.Random(f"assessment-{seed}")
     kinds = [k for k, s in assignments().items() if k != "officer"
              and s.code == "unit_default"]
-    units = list(db.session.scalars(select(Unit).where(Unit.kind.in_(kinds),
-                                                       Unit.is_active.is_(True))))
+    units = _units(kinds)
     today = local_today()
     months = _months(today, 12)
     n = 0
     for index, period in enumerate(months):
+        if index:
+            _units(kinds)  # the units expired by the commit, reloaded in one query, not one each
         month: list = []
         for unit in units:
             n += 1

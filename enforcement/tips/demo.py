@@ -81,6 +81,7 @@ class _Maker:
                   occurred_at=created - dt.timedelta(minutes=rng.randrange(10, 240)),
                   receipt_lookup=lookup, receipt_hash=self.secret_hash,
                   identity_salt=secrets.token_hex(16), wants_reward=named, created_at=created,
+                  messages=[],  # known empty: a reply appended later loads nothing
                   created_by_id=self.reviewer.id if channel is not TipChannel.web and
                   self.reviewer else None,
                   accept_due_on=(created + dt.timedelta(days=1)).date())
@@ -192,15 +193,16 @@ def load_tips(seed: int = 1, *, count: int = 600, now: Optional[dt.datetime] = N
     cases = db.session.scalars(select(Case.id).where(Case.registered_on.is_not(None))
                                .order_by(Case.id).limit(400)).all()
     tips: list[Tip] = []
-    for _ in range(count):
-        days_ago = rng.uniform(0, 365)
-        tip = maker.tip(days_ago, _plate(rng) if rng.random() < 0.8 else None,
-                        named=rng.random() < 0.55)
-        tips.append(tip)
-    # The campaign: a five-day burst of tips about a few dozen vehicles, two months ago.
-    fleet = [_plate(rng) for _ in range(40)]
-    burst = [maker.tip(60 + rng.uniform(0, 5), rng.choice(fleet), named=rng.random() < 0.5)
-             for _ in range(160)]
+    with db.session.no_autoflush:  # the tips are flushed together below, not one per look-up
+        for _ in range(count):
+            days_ago = rng.uniform(0, 365)
+            tip = maker.tip(days_ago, _plate(rng) if rng.random() < 0.8 else None,
+                            named=rng.random() < 0.55)
+            tips.append(tip)
+        # The campaign: a five-day burst of tips about a few dozen vehicles, two months ago.
+        fleet = [_plate(rng) for _ in range(40)]
+        burst = [maker.tip(60 + rng.uniform(0, 5), rng.choice(fleet), named=rng.random() < 0.5)
+                 for _ in range(160)]
     db.session.flush()
     first_by_plate: dict[str, Tip] = {}
     for tip in sorted(burst, key=lambda t: t.created_at):

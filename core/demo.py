@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from core import services
+from core import audit, services
 from core.models import Department, Unit, UnitKind
 from core.roles import Role
 from extensions import db
@@ -105,6 +105,11 @@ def _polygon(code: str):
 
 def load_structure() -> list[tuple[str, str, str, str]]:
     """Create the units (idempotent by code) and the demo users; return their log-ins."""
+    with audit.batch():
+        return _load_structure()
+
+
+def _load_structure() -> list[tuple[str, str, str, str]]:
     by_code = {u.code: u for u in db.session.scalars(select(Unit))}
 
     def unit(code, name, kind, parent, department=Department.government):

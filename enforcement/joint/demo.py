@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from core import audit
+from core import audit, settings
 from core.base import local_today, utcnow
 from core.demo import CENTRAL
 from core.models import Unit, User
@@ -85,26 +85,28 @@ class _Actions:
         counts["violent_incidents"] = 1 if rng.random() < 0.08 else 0
         counts["media_reports"] = rng.randint(0, 3) if kind == "concentrated_action" else 0
         now = utcnow()
+        with db.session.no_autoflush:  # the month's actions are flushed together by store()
+            district = services.district_of(lead) or lead
+            participants = [ActionParticipant(unit_id=u.id, unit=u, department=u.department,
+                                              headcount=n) for u, n in people if u is not None]
+            areas = [ActionArea(zone_id=zone.id, name=zone.name)] if zone is not None else []
         action = JointAction(
             unit_id=lead.id, unit=lead, kind=ActionKind(kind), name=name, description="",
             planned_start=start, planned_end=end, created_by_id=self.actor.id,
-            participants=[ActionParticipant(unit_id=u.id, unit=u, department=u.department,
-                                            headcount=n) for u, n in people if u is not None],
-            phases=[], areas=[ActionArea(zone_id=zone.id, name=zone.name)] if zone is not None else [],
+            participants=participants, phases=[], areas=areas,
             status=ActionStatus.completed, approved_by_id=self.actor.id, approved_at=now,
             actual_start=start, actual_end=end, fines=fines, results_note="",
             results_recorded_at=now, **counts)
         db.session.add(action)
-        self.pending.append((action, services.district_of(lead) or lead,
-                             {**counts, "fines": str(fines), "cases": 0}))
+        self.pending.append((action, district, {**counts, "fines": str(fines), "cases": 0}))
 
     def store(self) -> None:
         """Flush the month's actions, then their breaches, audit records and linked cases."""
         db.session.flush()
-        actor = self.actor
+        actor, joint_rules = self.actor, settings.get_many("joint.")
         with db.session.no_autoflush:
             for action, district, results in self.pending:
-                breaches = services.check_breaches(action)
+                breaches = services.check_breaches(action, joint_rules)
                 db.session.add_all([RuleBreach(
                     key=f"a{action.id}:{b.rule}", unit_id=action.unit_id, action_id=action.id,
                     rule=b.rule, detail=b.detail, period=services.month_of(action.planned_start))

@@ -183,11 +183,14 @@ def month_of(value: dt.datetime) -> str:
     return value.astimezone(rules.LOCAL).strftime("%Y-%m")
 
 
-def check_breaches(action: JointAction) -> list[rules.Breach]:
-    """The rules the action's plan breaks now (for the plan page's warning)."""
+def check_breaches(action: JointAction, joint_rules: Optional[dict] = None) -> list[rules.Breach]:
+    """The rules the action's plan breaks now (for the plan page's warning); ``joint_rules``:
+    the ``joint.`` settings when the caller checks many actions (read here otherwise)."""
+    if joint_rules is None:
+        joint_rules = settings.get_many("joint.")
     return rules.check_plan(action.kind.value, city_level=is_city_level(action.unit),
                             start=action.planned_start, end=action.planned_end,
-                            headcounts=headcounts(action), rules=settings.get_many("joint."))
+                            headcounts=headcounts(action), rules=joint_rules)
 
 
 def preview_breaches(*, actor, unit: Unit, data: ActionInput) -> list[rules.Breach]:

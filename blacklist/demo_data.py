@@ -13,6 +13,7 @@ from blacklist import ending, publication, services
 from blacklist.models import BlacklistEntry, PublicationBatch, SightingSource
 from blacklist.monitoring import record_sighting
 from blacklist.rules import add_months
+from core import audit
 from core.base import local_today
 from core.errors import DomainError
 from core.models import User
@@ -82,6 +83,11 @@ def _walk(entry, leader, office, *, to: str, listed_on: dt.date | None = None) -
 
 def load(seed: int) -> str:
     """Create the demo blacklist (once: skipped when entries exist)."""
+    with audit.batch():
+        return _load(seed)
+
+
+def _load(seed: int) -> str:
     if db.session.scalar(select(func.count(BlacklistEntry.id))):
         return "blacklist already present, skipped"
     leader, office = _user(Role.unit_leader), _user(Role.city_office)

@@ -68,10 +68,20 @@ def _shapes():
 
 def unit_for_point(lat: float, lng: float):
     """The deepest active unit whose boundary contains the WGS-84 point, or None."""
+    return _unit_in(_shapes(), lat, lng)
+
+
+def units_for_points(points: list[tuple[float, float]]) -> list:
+    """:func:`unit_for_point` of each (lat, lng), the shapes looked up once for all."""
+    shapes = _shapes()
+    return [_unit_in(shapes, lat, lng) for lat, lng in points]
+
+
+def _unit_in(shapes, lat: float, lng: float):
     from core.models import Unit
 
     point = Point(lng, lat)
-    for _depth, unit_id, geom in _shapes():
+    for _depth, unit_id, geom in shapes:
         if geom.contains(point) or geom.touches(point):
             return db.session.get(Unit, unit_id)
     return None

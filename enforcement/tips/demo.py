@@ -64,6 +64,7 @@ class _Maker:
         self.reviewer = db.session.scalar(select(User).where(User.role == Role.tip_reviewer)
                                           .order_by(User.id))
         self.root = services.root_unit()
+        self.made: list[Tip] = []  # their units are found together by locate()
 
     def tip(self, days_ago: float, plate: Optional[str], named: bool) -> Tip:
         rng = self.rng
@@ -71,11 +72,10 @@ class _Maker:
         lat += rng.uniform(-0.002, 0.002)
         lng += rng.uniform(-0.002, 0.002)
         created = _at(self.now, days_ago, rng)
-        unit = geo.unit_for_point(lat, lng) or self.root
         channel = rng.choice([TipChannel.web] * 6 + [TipChannel.hotline_12328,
                                                      TipChannel.hotline_12345])
         lookup = services._random_chars(services.LOOKUP_CHARS)
-        tip = Tip(unit_id=unit.id if unit else None, status=TipStatus.received, channel=channel,
+        tip = Tip(status=TipStatus.received, channel=channel,
                   what=rng.choice(WHAT), description=f"{place}附近有车辆以每人{rng.randrange(30, 80)}"
                   f"元揽客，车牌{plate or '未看清'}。", address=place, lat=lat, lng=lng,
                   occurred_at=created - dt.timedelta(minutes=rng.randrange(10, 240)),
@@ -95,7 +95,15 @@ class _Maker:
         if plate:
             tip.plates = [TipPlate(plate=plate)]
         db.session.add(tip)
+        self.made.append(tip)
         return tip
+
+    def locate(self) -> None:
+        """Each tip's unit: the deepest unit whose boundary holds its point (else the city)."""
+        units = geo.units_for_points([(t.lat, t.lng) for t in self.made])
+        for tip, unit in zip(self.made, units):
+            unit = unit or self.root
+            tip.unit_id = unit.id if unit else None
 
     def review(self, tip: Tip, verdict: Optional[str]) -> None:
         """Accept (and conclude with ``verdict``) on plausible dates."""
@@ -203,6 +211,7 @@ def load_tips(seed: int = 1, *, count: int = 600, now: Optional[dt.datetime] = N
         fleet = [_plate(rng) for _ in range(40)]
         burst = [maker.tip(60 + rng.uniform(0, 5), rng.choice(fleet), named=rng.random() < 0.5)
                  for _ in range(160)]
+        maker.locate()
     db.session.flush()
     first_by_plate: dict[str, Tip] = {}
     for tip in sorted(burst, key=lambda t: t.created_at):

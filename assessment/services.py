@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from assessment import scoring
 from assessment.models import (
+    AssessmentScheme,
     EntryKind,
     ManualEntry,
     ObjectionStatus,
     ResultStatus,
+    SchemeVersion,
     ScoreObjection,
     ScoreResult,
     UnitTarget,
@@ -147,8 +149,8 @@ def add_entries(*, actor, items: list[tuple[Optional[Unit], Optional[User], Entr
     """Manual inputs, each ``(unit, user, data)`` checked as :func:`add_entry` checks it, all
     before any is stored (a month's entries for every unit: the scheme and the version in force
     are looked up once per subject kind and period, final results in one query)."""
-    schemes: dict[str, object] = {}
-    versions: dict[tuple, object] = {}
+    schemes: dict[str, AssessmentScheme] = {}
+    versions: dict[tuple[int, dt.date], SchemeVersion] = {}
     checked = []
     for unit, user, data in items:
         period = parse_period(data.period)

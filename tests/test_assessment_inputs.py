@@ -181,3 +181,38 @@ def test_entries_after_final_are_refused(db, tree, office):
         entry(office, tree["north"], "bonus", "dept_commendation", level="city")
     assert db.session.scalar(select(func.count(ScoreResult.id)).where(
         ScoreResult.status == ResultStatus.final)) > 0
+
+
+def _input(kind, item, period="2026-10", **kw):
+    return services.EntryInput(period=period, kind=kind, item=item, document_no="渝考〔2026〕5号",
+                               document_date=dt.date(2026, 10, 31), **kw)
+
+
+def test_many_entries_are_stored_together_or_not_at_all(db, tree, office):
+    """add_entries checks every input first: one bad input (or a final result) stores none."""
+    north, centre = tree["north"], tree["centre"]
+    with pytest.raises(DomainError) as info:
+        services.add_entries(actor=office, items=[
+            (north, None, _input("score", "lawful_administration", value="4")),
+            (centre, None, _input("score", "lawful_administration", value="9"))])
+    assert info.value.field == "value" and count(db, ManualEntry) == 0
+    stored = services.add_entries(actor=office, items=[
+        (north, None, _input("score", "lawful_administration", value="4")),
+        (centre, None, _input("survey", "public_satisfaction",
+                              counts={"satisfied": 40, "basic": 10})),
+        (north, None, _input("score", "case_file_review", value="4.5", period="2026-11"))])
+    assert [(e.subject_key, e.period, e.item) for e in stored] == [
+        (f"u{north.id}", "2026-10", "lawful_administration"),
+        (f"u{centre.id}", "2026-10", "public_satisfaction"),
+        (f"u{north.id}", "2026-11", "case_file_review")]
+    from core.audit import AuditLog
+
+    audited = db.session.scalars(select(AuditLog.object_id).where(
+        AuditLog.action == "assessment.manual_entry").order_by(AuditLog.seq)).all()
+    assert audited == [str(e.id) for e in stored]
+    scoring.assess("2026-10", today=TODAY, final=True)
+    with pytest.raises(ConflictError):
+        services.add_entries(actor=office, items=[
+            (north, None, _input("score", "leadership_evaluation", value="4", period="2026-11")),
+            (north, None, _input("score", "leadership_evaluation", value="4"))])
+    assert count(db, ManualEntry) == 3

@@ -145,17 +145,17 @@ def _district_month(rng, actions, units, code, first, zone_by_unit, today):
         day = first + dt.timedelta(days=rng.randint(4, 20))
         staff = rng.choice([12, 16, 18, 20, 24, 30]) if rng.random() < 0.3 else rng.randint(20, 36)
         actions.add(rng, district, "concentrated_action",
-                f"{district.name}{first:%-m}月集中治理行动", _at(day, 8),
-                _at(day + dt.timedelta(days=1), 20),
-                [(transport, staff - staff // 3), (police, staff // 4),
-                 (cm, staff // 3 - staff // 4)],
-                zone)
+                    f"{district.name}{first:%-m}月集中治理行动", _at(day, 8),
+                    _at(day + dt.timedelta(days=1), 20),
+                    [(transport, staff - staff // 3), (police, staff // 4),
+                     (cm, staff // 3 - staff // 4)],
+                    zone)
         count += 1
     for _ in range(4):  # daily joint patrols: police 3–5, sometimes 2 or 6
         day = first + dt.timedelta(days=rng.randint(0, 27))
         police_n = rng.choice([3, 4, 5, 4, 3, 2, 6]) if rng.random() < 0.5 else rng.randint(3, 5)
         actions.add(rng, lead, "daily_patrol", f"{district.name}日常联合巡查", _at(day, 9),
-                _at(day, 17), [(transport, rng.randint(4, 8)), (police, police_n)], zone)
+                    _at(day, 17), [(transport, rng.randint(4, 8)), (police, police_n)], zone)
         count += 1
     day = first + dt.timedelta(days=rng.randint(0, 27))
     actions.add(rng, lead, "night_action", f"{district.name}夜间联合执法", _at(day, 21),

@@ -262,14 +262,15 @@ def _folium_reference(db_path: str) -> tuple[float, int]:
 
 def demo_data(record, cfg) -> list[dict]:
     """The whole ``flask demo-data --cases N`` command (timed when the data set was built: the
-    cases and every module's demo steps) against raw executemany of the same case rows."""
-    scale = record["cases"] / FULL
-    limit = 120 * scale
+    cases and every module's demo steps) against raw executemany of the same case rows. The
+    target is for 1,000,000 cases; a smaller data set is reported without a verdict (the
+    modules' demo steps cost about the same at any size)."""
+    full = record["cases"] >= FULL
     value = record.get("demo_data_seconds")
     ref = record.get("raw_executemany_seconds")
-    target = "≤ 120 s" if scale == 1 else f"≤ {limit:.0f} s (120 s × {scale:g})"
-    return [_row(f"demo-data, {record['cases']:,} cases", "s", value, target,
-                 None if value is None else value <= limit, reference=ref,
+    return [_row(f"demo-data, {record['cases']:,} cases", "s", value,
+                 "≤ 120 s" if full else "≤ 120 s at 1,000,000",
+                 None if value is None or not full else value <= 120, reference=ref,
                  reference_name="raw executemany (cases rows)",
                  ratio=value / ref if value and ref else None,
                  note=f"whole command, timed when the data set was built ({record['built_at']});"

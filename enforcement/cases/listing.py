@@ -11,7 +11,7 @@ import functools
 import re
 from typing import Optional
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, String, bindparam, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from core import database, scoping
@@ -25,9 +25,16 @@ from enforcement.violations.models import ViolationType
 _UNIT = aliased(queries.Unit)  # the unit filter's sub-selects keep the plain Unit to themselves
 KEYS = ("id", "number", "unit", "status", "origin", "occurred_at", "address", "lat", "lng",
         "violation", "tier", "proposed_fine", "fine_amount", "is_penalty_flagged")
-_COLUMNS = (Case.id, Case.number, _UNIT.code, Case.status, Case.origin, Case.occurred_at,
-            Case.address, Case.lat, Case.lng, ViolationType.code, Case.tier, Case.proposed_fine,
-            Case.fine_amount, Case.is_penalty_flagged)
+
+
+def _value(column):
+    """An enum column read as the value it stores (``str_enum``), without building members."""
+    return type_coerce(column, String)
+
+
+_COLUMNS = (Case.id, Case.number, _UNIT.code, _value(Case.status), _value(Case.origin),
+            Case.occurred_at, Case.address, Case.lat, Case.lng, ViolationType.code,
+            _value(Case.tier), Case.proposed_fine, Case.fine_amount, Case.is_penalty_flagged)
 
 
 def _money(value) -> Optional[str]:
@@ -36,8 +43,6 @@ def _money(value) -> Optional[str]:
 
 def _row(row) -> dict:
     item = dict(zip(KEYS, row))
-    for key in ("status", "origin", "tier"):
-        item[key] = item[key].value if item[key] is not None else None
     item["occurred_at"] = item["occurred_at"].isoformat()
     item["proposed_fine"] = _money(item["proposed_fine"])
     item["fine_amount"] = _money(item["fine_amount"])
@@ -63,10 +68,10 @@ def _related_statements(dialect: str):
 
     return (select(CaseOfficer.case_id, User.username).join(User, User.id == CaseOfficer.user_id)
             .where(of(CaseOfficer.case_id)).order_by(CaseOfficer.id),
-            select(CaseVehicle.case_id, Vehicle.plate, Vehicle.plate_colour,
+            select(CaseVehicle.case_id, Vehicle.plate, _value(Vehicle.plate_colour),
                    CaseVehicle.is_fake_plate).join(Vehicle, Vehicle.id == CaseVehicle.vehicle_id)
             .where(of(CaseVehicle.case_id)).order_by(CaseVehicle.id),
-            select(CaseParty.case_id, Person.name, CaseParty.role, Person.id_number)
+            select(CaseParty.case_id, Person.name, _value(CaseParty.role), Person.id_number)
             .join(Person, Person.id == CaseParty.person_id)
             .where(of(CaseParty.case_id)).order_by(CaseParty.id))
 
@@ -87,10 +92,10 @@ def api_page(conn, actor, f: queries.CaseFilter, cursor: Optional[str],
         for case_id, username in conn.execute(officers, ids).all():
             by_id[case_id]["officers"].append(username)
         for case_id, plate, colour, fake in conn.execute(vehicles, ids).all():
-            by_id[case_id]["vehicles"].append({"plate": plate, "plate_colour": colour.value,
+            by_id[case_id]["vehicles"].append({"plate": plate, "plate_colour": colour,
                                                "is_fake_plate": fake})
         for case_id, name, role, id_number in conn.execute(parties, ids).all():
-            by_id[case_id]["parties"].append({"name": name, "role": role.value,
+            by_id[case_id]["parties"].append({"name": name, "role": role,
                                               "id_number": id_number})
     return {"items": items,
             "next_cursor": encode_cursor(items[-1]["id"]) if len(rows) > limit else None}

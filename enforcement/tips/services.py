@@ -7,6 +7,7 @@ before anything is stored, so a refused tip leaves no row and no file behind.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import secrets
 import unicodedata
@@ -59,7 +60,13 @@ MAX_MESSAGE = 2000
 KEEP_CONTROLS = frozenset("\n\t")
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against for an unknown receipt code, so that both paths cost the same; made at
+    the first use, not at import (an argon2 hash costs every start a quarter of a second)."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class TipInputError(DomainError):
@@ -307,7 +314,7 @@ def find_by_receipt(code: str) -> Optional[Tip]:
     lookup, secret = parsed if parsed else ("", "x")
     tip = db.session.scalar(select(Tip).where(Tip.receipt_lookup == lookup)) if parsed else None
     try:
-        _hasher.verify(tip.receipt_hash if tip else _DUMMY_HASH, secret)
+        _hasher.verify(tip.receipt_hash if tip else _dummy_hash(), secret)
     except (VerificationError, InvalidHashError):
         return None
     return tip

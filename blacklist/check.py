@@ -24,6 +24,7 @@ settings.define("blacklist.check_max_chars", 40, "longest input a plate or ID ch
 settings.define("blacklist.check_near_match_limit", 10, "near matches a check reports",
                 minimum=0)
 
+MAX_PLATE_LENGTH = 12  # the plate format's own limit (domain §3.5), not a setting
 _FIRST = sorted(plates.PROVINCES | {plates.EMBASSY_CHAR})
 _SECOND = sorted(plates.AUTHORITY_LETTERS | set("0123456789"))
 _REST = sorted(plates.SERIAL_CHARS | set(plates.SUFFIX_KINDS))
@@ -98,9 +99,15 @@ def _plate_of(raw: Optional[str], cfg: dict) -> str:
     return plate
 
 
+def _looks_near(plate: str, limit: int) -> bool:
+    """Near matches are wanted (``limit``) and the input is plate-sized: a long string's
+    variants would be many and no plate is longer than 12 characters."""
+    return bool(limit) and len(plate) <= MAX_PLATE_LENGTH
+
+
 def _near_matches(conn, actor, plate: str, limit: int) -> list[str]:
     """Up to ``limit`` visible active plates one edit away, same length first."""
-    if not limit or len(plate) > 12:
+    if not _looks_near(plate, limit):
         return []
     dialect = conn.dialect.name
     found = {row.plate for row in conn.execute(
@@ -131,7 +138,7 @@ def plate_answer(conn, actor, raw: Optional[str]) -> dict:
                             max_age=current_app.config["SETTINGS_CACHE_SECONDS"])
     plate = _plate_of(raw, cfg)
     limit = cfg["_near_match_limit"]
-    candidates = one_off_variants(plate) if limit and len(plate) <= 12 else set()
+    candidates = one_off_variants(plate) if _looks_near(plate, limit) else set()
     candidates.add(plate)
     dialect = conn.dialect.name
     entries, near = [], set()

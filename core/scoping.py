@@ -26,9 +26,13 @@ def is_citywide(actor) -> bool:
 
 def subtree_ids(actor) -> Select:
     """A sub-select of the ids of the units the actor may see."""
-    if is_citywide(actor):
+    return _subtree_of(scope_key(actor))
+
+
+def _subtree_of(key: str | None) -> Select:
+    if key is None:
         return select(Unit.id)
-    return select(Unit.id).where(Unit.path.startswith(actor.unit.path, autoescape=True))
+    return select(Unit.id).where(Unit.path.startswith(key, autoescape=True))
 
 
 def unit_condition(actor, unit_column: InstrumentedAttribute):
@@ -46,7 +50,7 @@ def condition_for(key: str | None, unit_column: InstrumentedAttribute):
     """:func:`unit_condition` of the actor whose :func:`scope_key` is ``key``."""
     if key is None:
         return true()
-    return unit_column.in_(select(Unit.id).where(Unit.path.startswith(key, autoescape=True)))
+    return unit_column.in_(_subtree_of(key))
 
 
 def scoped(stmt: Select, actor, unit_column: InstrumentedAttribute) -> Select:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core import audit
 from core import services as core_services
 from core.audit import AuditLog
-from core.models import Department, Unit, UnitKind, User
+from core.models import Unit, User
 from core.roles import Role
 from enforcement.cases import importer, services
 from enforcement.cases.models import (
@@ -27,10 +27,18 @@ from enforcement.people.models import Person, PlateColour, Vehicle, VehicleKind
 from enforcement.violations.seed import seed_violation_types
 from extensions import db as _db
 from tests.factories import PASSWORD, UserFactory
-from tests.test_case_import import EN, GOOD_ID, OTHER_ID, _id, write_csv, write_xlsx
+from tests.test_case_import import (
+    BAD_ID,
+    EN,
+    GOOD_ID,
+    OTHER_ID,
+    _id,
+    write_csv,
+    write_xlsx,
+)
+from tests.test_case_numbering import north_team
 
 THIRD_ID = _id("50010319780815246")
-BAD_ID = GOOD_ID[:-1] + ("0" if GOOD_ID[-1] != "0" else "1")
 
 
 @pytest.fixture
@@ -217,13 +225,7 @@ def test_numbers_stay_gap_free_beside_concurrent_create_case(fresh_app, tmp_path
     monkeypatch.setattr(importer, "BATCH_ROWS", 7)
     with fresh_app.app_context():
         seed_violation_types()
-        city = core_services.create_unit(actor=None, code="500000", name="重庆市",
-                                         kind=UnitKind.city, parent=None)
-        district = core_services.create_unit(actor=None, code="500112", name="渝北区",
-                                             kind=UnitKind.district, parent=city)
-        team = core_services.create_unit(actor=None, code="500112-JT01", name="渝北执法支队",
-                                         kind=UnitKind.department, parent=district,
-                                         department=Department.transport)
+        team = north_team()
         for name in ("liu.yang", "yang.fan"):
             core_services.create_user(actor=None, username=name, full_name=name,
                                       role=Role.officer, unit=team, password=PASSWORD)

@@ -14,15 +14,20 @@ from extensions import db as _db
 from tests.factories import PASSWORD
 
 
+def north_team() -> Unit:
+    """The city, the north district and its transport team, in a fresh database."""
+    city = core_services.create_unit(actor=None, code="500000", name="重庆市",
+                                     kind=UnitKind.city, parent=None)
+    district = core_services.create_unit(actor=None, code="500112", name="渝北区",
+                                         kind=UnitKind.district, parent=city)
+    return core_services.create_unit(actor=None, code="500112-JT01", name="渝北执法支队",
+                                     kind=UnitKind.department, parent=district,
+                                     department=Department.transport)
+
+
 def test_twenty_concurrent_creations_get_numbers_one_to_twenty(fresh_app):
     with fresh_app.app_context():
-        city = core_services.create_unit(actor=None, code="500000", name="重庆市",
-                                         kind=UnitKind.city, parent=None)
-        district = core_services.create_unit(actor=None, code="500112", name="渝北区",
-                                             kind=UnitKind.district, parent=city)
-        team = core_services.create_unit(actor=None, code="500112-JT01", name="渝北执法支队",
-                                         kind=UnitKind.department, parent=district,
-                                         department=Department.transport)
+        team = north_team()
         officer = core_services.create_user(actor=None, username="zhao", full_name="赵",
                                             role=Role.officer, unit=team, password=PASSWORD)
         _db.session.commit()

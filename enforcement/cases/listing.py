@@ -15,14 +15,14 @@ from sqlalchemy import Integer, String, bindparam, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from core import database, scoping
-from core.models import User
+from core.models import Unit, User
 from core.pagination import clamp_limit, decode_cursor, encode_cursor
 from enforcement.cases import queries
 from enforcement.cases.models import Case, CaseOfficer, CaseParty, CaseStatus, CaseVehicle
 from enforcement.people.models import Person, Vehicle
 from enforcement.violations.models import ViolationType
 
-_UNIT = aliased(queries.Unit)  # the unit filter's sub-selects keep the plain Unit to themselves
+_UNIT = aliased(Unit)  # the unit filter's sub-selects keep the plain Unit to themselves
 KEYS = ("id", "number", "unit", "status", "origin", "occurred_at", "address", "lat", "lng",
         "violation", "tier", "proposed_fine", "fine_amount", "is_penalty_flagged")
 

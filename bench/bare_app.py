@@ -14,7 +14,7 @@ import threading
 
 from flask import Flask, jsonify, request
 
-from blacklist.check import one_off_variants  # a pure function: the same candidates
+from blacklist.plate_keys import deletion_keys, is_one_off  # pure: the app's own near-match rule
 
 app = Flask(__name__)
 _local = threading.local()
@@ -61,20 +61,22 @@ def _array(values):
 
 @app.get("/check")
 def check():
-    """The same indexed look-up as the app's check: the plate and the plates one edit away
-    (the app's own pure variant function) bound as one JSON array, in one statement through
-    the (plate, status) index; no token, no scoping, no settings, no sightings."""
+    """The same indexed look-up as the app's check, in one statement: the plate through the
+    (plate, status) index, and the plates sharing one of its deletion keys (the app's own pure
+    functions) through the key table, confirmed one edit away in Python; no token, no scoping,
+    no settings, no sightings."""
     plate = request.args.get("plate", "")
-    candidates = one_off_variants(plate)
-    candidates.add(plate)
     rows = _db().execute(
         "SELECT e.uid, e.list_kind, e.subject_kind, e.status, e.plate, e.rule_code, "
         "e.starts_on, e.ends_on, u.code FROM blacklist_entries e JOIN units u "
-        f"ON u.id = e.unit_id WHERE e.plate {_in_array()} "
-        "AND e.status IN (?, ?) ORDER BY e.id", (_array(candidates), *ACTIVE)).fetchall()
+        "ON u.id = e.unit_id WHERE e.plate IN (SELECT ? UNION ALL SELECT k.plate FROM "
+        f"blacklist_plate_keys k WHERE k.key {_in_array()}) "
+        "AND e.status IN (?, ?) ORDER BY e.id",
+        (plate, _array(deletion_keys(plate)), *ACTIVE)).fetchall()
     keys = ("id", "list", "subject", "status", "plate", "rule", "starts_on", "ends_on", "unit")
     entries = [dict(zip(keys, r)) for r in rows if r[4] == plate]
-    near = sorted({r[4] for r in rows if r[4] != plate}, key=lambda p: (len(p) != len(plate), p))
+    near = sorted({r[4] for r in rows if is_one_off(plate, r[4])},
+                  key=lambda p: (len(p) != len(plate), p))
     return jsonify({"query": plate, "listed": bool(entries), "entries": entries,
                     "near_matches": near[:10]})
 

@@ -43,7 +43,7 @@ def main() -> None:
     from sqlalchemy import insert, select, text
 
     from app import create_app
-    from blacklist import check
+    from blacklist import check, plate_keys
     from blacklist.models import ACTIVE, BlacklistEntry
     from core import demo
     from core.base import local_today, utcnow
@@ -73,6 +73,7 @@ def main() -> None:
                 for i, p in enumerate(listed)]
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(BlacklistEntry), rows[start:start + 5000])
+        plate_keys.add_plates(db.session.connection(), [r["plate"] for r in rows])
         db.session.commit()
         actor = db.session.scalar(select(User).where(User.username == "officer1"))
         probes = [rng.choice(listed) if i % 2 else _plates(rng, 1)[0]

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
+DATA = Path(os.environ.get("BENCH_DATA") or ROOT / "bench" / "data")  # where data sets are kept
 FLASK = str(ROOT / ".venv" / "bin" / "flask")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 UNITS = 200

@@ -33,6 +33,7 @@ def main() -> None:
     from sqlalchemy import func, insert, select
 
     from app import create_app
+    from blacklist import plate_keys
     from blacklist.models import BlacklistEntry
     from core import services
     from core.base import local_today, utcnow
@@ -77,6 +78,7 @@ def main() -> None:
                 for i, p in enumerate(_plates(rng, max(0, entries_wanted - existing), taken))]
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(BlacklistEntry), rows[start:start + 5000])
+        plate_keys.add_plates(db.session.connection(), [r["plate"] for r in rows])
         db.session.commit()
 
         tokens = {}

@@ -7,6 +7,7 @@
 Environment (all optional): ``BENCH_CASES`` (1000000), ``BENCH_SEED`` (1), ``BENCH_ROUNDS`` (3),
 ``BENCH_SECONDS`` per load run (5), ``BENCH_CONNECTIONS`` (4), ``BENCH_IMPORT_ROWS`` (100000),
 ``BENCH_LISTED_SHARE`` of checked plates that are listed (0.1), ``BENCH_ONLY`` (figure groups),
+``BENCH_DATA`` (the folder of the data sets, default ``bench/data``),
 ``BENCH_DATABASE_URL`` (a PostgreSQL database the bench may empty and fill: the data set and
 the HTTP figures again on PostgreSQL, see bench/pg.py), ``BENCH_PG_CASES`` (its size, default
 ``BENCH_CASES``).

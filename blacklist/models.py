@@ -346,3 +346,15 @@ class RemoteEntry(db.Model):
     data: Mapped[dict] = mapped_column(JSON)
     last_event_id: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PlateKey(db.Model):
+    """The near-match index of the checks (``blacklist/plate_keys.py``): an entry's plate under
+    itself and under each string one character shorter. Keys depend on the plate alone, so rows
+    are only ever added (a plate with no active entry finds nothing)."""
+
+    __tablename__ = "blacklist_plate_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    plate: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from blacklist import plate_keys  # noqa: F401 - its listener keys every new entry's plate
 from blacklist.models import (
     OPEN,
     BlacklistEntry,

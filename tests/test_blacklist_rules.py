@@ -110,26 +110,6 @@ def test_jobs_are_registered(app):
     assert {"blacklist_nightly", "blacklist_expiry"} <= ids
 
 
-def test_one_off_variants_agree_with_the_registry_near_matches():
-    from hypothesis import given
-    from hypothesis import settings as hsettings
-    from hypothesis import strategies as st
-
-    from blacklist.check import one_off_variants
-    from core import plates
-
-    serial = st.text(alphabet=sorted(plates.SERIAL_CHARS), min_size=5, max_size=5)
-
-    @hsettings(max_examples=60, deadline=None)
-    @given(serial, serial)
-    def check(a, b):
-        pa, pb = "渝A" + a, "渝A" + b
-        assert (pb in one_off_variants(pa)) == (plates.near_matches(pa, [pb]) == [pb])
-
-    check()
-    assert "渝B12345" in one_off_variants("渝A12345") and "渝A1234" in one_off_variants("渝A12345")
-
-
 def test_sql_prefilter_finds_each_rule_kind(db, tree):
     unit = tree["north_team"]
     decided_case(unit, plate=None, person="李暴", code="GA-KF", days_ago=5)

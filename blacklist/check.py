@@ -18,6 +18,7 @@ from blacklist import plate_keys, queries
 from blacklist.models import BlacklistEntry, PlateKey
 from core import database, identity, plates, scoping, settings
 from core.errors import DomainError
+from core.prepared import Prepared
 from extensions import db
 
 settings.define("blacklist.check_max_chars", 40, "longest input a plate or ID check accepts",
@@ -29,14 +30,15 @@ MAX_PLATE_LENGTH = 12  # the plate format's own limit (domain §3.5), not a sett
 
 
 @functools.lru_cache(maxsize=1024)
-def _statement(dialect: str, key):
+def _statement(dialect, key) -> Prepared:
     """The check's one statement for a scope (``scoping.scope_key``): every visible active
-    entry whose plate is ``:plate`` or shares one of the deletion keys ``:keys``, built once
+    entry whose plate is ``:plate`` or shares one of the deletion keys ``:keys``, prepared once
     per scope — building a statement costs more than running it. One ``IN`` over both keeps
     SQLite on the (plate, status) index; the exact match never depends on the key table."""
-    sharing = select(PlateKey.plate).where(database.in_array(PlateKey.key, "keys", dialect))
+    sharing = select(PlateKey.plate).where(
+        database.in_array(PlateKey.key, "keys", dialect.name))
     plates_sought = union_all(select(bindparam("plate", type_=String)), sharing)
-    return queries.active_brief(key, BlacklistEntry.plate.in_(plates_sought))
+    return Prepared(queries.active_brief(key, BlacklistEntry.plate.in_(plates_sought)), dialect)
 
 
 def clean_input(raw: Optional[str], field: str, cfg: Optional[dict] = None) -> str:
@@ -62,6 +64,7 @@ def entry_brief(entry: BlacklistEntry) -> dict:
 
 _BRIEF_KEYS = ("id", "entry_id", "list", "subject", "status", "plate", "name", "id_no", "rule",
                "serious", "starts_on", "ends_on", "unit")
+_PLATE = _BRIEF_KEYS.index("plate")
 
 
 def _brief_of_row(row) -> dict:
@@ -91,14 +94,14 @@ def _matching_rows(conn, actor, plate: str, limit: int) -> tuple[list, list[str]
     """The rows of :func:`queries.active_brief` for ``plate`` itself, and up to ``limit``
     visible active plates one edit away (same length first): one statement on ``conn``."""
     keys = plate_keys.deletion_keys(plate) if _looks_near(plate, limit) else ()
-    dialect = conn.dialect.name
     exact, near = [], set()
-    for row in conn.execute(_statement(dialect, scoping.scope_key(actor)),
-                            {"plate": plate, "keys": database.array_value(dialect, keys)}):
-        if row.plate == plate:
+    statement = _statement(conn.dialect, scoping.scope_key(actor))
+    for row in statement.rows(conn, {"plate": plate,
+                                     "keys": database.array_value(conn.dialect.name, keys)}):
+        if row[_PLATE] == plate:
             exact.append(row)
-        elif plate_keys.is_one_off(plate, row.plate):
-            near.add(row.plate)
+        elif plate_keys.is_one_off(plate, row[_PLATE]):
+            near.add(row[_PLATE])
     return exact, sorted(near, key=lambda p: (len(p) != len(plate), p))[:limit]
 
 

@@ -23,6 +23,7 @@ from core import crypto
 from core.base import utcnow
 from core.errors import DomainError
 from core.models import ApiToken, LoginAttempt, Unit, User, UserSession
+from core.prepared import Prepared
 from core.roles import Role
 from extensions import db
 
@@ -245,16 +246,18 @@ class TokenActor:
     token_id: int
 
 
-_TOKEN_ACTOR = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id,
-                       User.is_active, User.role, Unit.id, Unit.parent_id, Unit.path)
-                .join(User, User.id == ApiToken.user_id).join(Unit, Unit.id == User.unit_id)
-                .where(ApiToken.token_hash == bindparam("token_hash")))
+_TOKEN_ACTOR = Prepared.cached(lambda: (
+    select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.id, User.is_active,
+           User.role, Unit.id, Unit.parent_id, Unit.path)
+    .join(User, User.id == ApiToken.user_id).join(Unit, Unit.id == User.unit_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))))
 
 
 def token_actor(conn, raw: str, now: dt.datetime) -> Optional[TokenActor]:
     """The actor of a live token whose "last used" time is fresh, else None (the caller then
     takes the full path, which answers 401 or records the use)."""
-    row = conn.execute(_TOKEN_ACTOR, {"token_hash": sha256_hex(raw)}).first()
+    found = _TOKEN_ACTOR.rows(conn, {"token_hash": sha256_hex(raw)})
+    row = found[0] if found else None
     if row is None or not token_live(row[1], row[4]) or token_needs_touch(row[2], now):
         return None
     return TokenActor(id=row[3], role=row[5], unit_id=row[6],

@@ -9,16 +9,23 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session
 
-from blacklist.models import ACTIVE, BlacklistEntry, Sighting, SightingSource
+from blacklist.models import BlacklistEntry, Sighting, SightingSource
+from blacklist.queries import is_active
 from core import plates
 from core.base import utcnow
+from core.prepared import Prepared
 from extensions import db
 
 log = logging.getLogger(__name__)
 _installed = False
+
+
+_ACTIVE_ENTRIES = Prepared.cached(lambda: select(BlacklistEntry.id).where(
+    BlacklistEntry.plate == bindparam("plate"), is_active()))
+_INSERT = insert(Sighting)
 
 
 def record_sighting(*, plate: str, source: SightingSource, unit_id: Optional[int],
@@ -27,14 +34,13 @@ def record_sighting(*, plate: str, source: SightingSource, unit_id: Optional[int
                     connection=None) -> list[int]:
     """Record a sighting for every active entry of ``plate``; returns the entry ids hit."""
     conn = connection or db.session.connection()
-    entry_ids = conn.execute(select(BlacklistEntry.id).where(
-        BlacklistEntry.plate == plate, BlacklistEntry.status.in_(ACTIVE))).scalars().all()
+    entry_ids = [row[0] for row in _ACTIVE_ENTRIES.rows(conn, {"plate": plate})]
     if not entry_ids:
         return []
     if (lat is None) != (lng is None):
         lat = lng = None
     now = utcnow()
-    conn.execute(insert(Sighting), [
+    conn.execute(_INSERT, [
         {"entry_id": entry_id, "unit_id": unit_id, "plate": plate, "source": source,
          "source_id": source_id, "user_id": user_id, "seen_at": now, "lat": lat, "lng": lng}
         for entry_id in entry_ids])

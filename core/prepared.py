@@ -5,7 +5,9 @@ about 30 µs against the 5–50 µs of the look-ups themselves.
 The statement is still built with ``select()`` (scoped like every other query). SQLAlchemy
 compiles it once for the dialect; its bound values (scope, statuses) are processed once; each
 column comes back through SQLAlchemy's own result processor for its type, so :meth:`rows`
-gives the values ``conn.execute(stmt)`` would. Only plain SELECTs qualify: a write, a
+gives the values ``conn.execute(stmt)`` would (the processors are chosen from the first
+run's column types, as SQLAlchemy chooses them). The engine's cursor events do not see these
+statements; :data:`OBSERVERS` do. Only plain SELECTs qualify: a write, a
 ``FOR UPDATE`` or an expanding ``IN`` list raises at preparation.
 
     LOOKUP = Prepared.cached(lambda: select(...).where(col == bindparam("x")))
@@ -17,6 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select
+
+#: Callables given the SQL of every prepared statement run (the engine's cursor events do not
+#: see them): the query-count tests listen here.
+OBSERVERS: list[Callable[[str], None]] = []
 
 
 class Prepared:
@@ -40,8 +46,12 @@ class Prepared:
             else:
                 value = bind.effective_value
                 self.fixed[name] = process(value) if process else value
-        self.columns = [c.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for c in stmt.selected_columns]
+        self.dialect, self.types = dialect, [c.type for c in stmt.selected_columns]
+        self.columns = None  # the result processors, from the first run's column types
+
+    def _processors(self, description) -> list:
+        return [t.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
+                for t, d in zip(self.types, description)]
 
     def rows(self, conn, params: dict[str, Any]) -> list[tuple]:
         """The rows of the statement on ``conn`` (a SQLAlchemy Connection, in its transaction)
@@ -50,11 +60,15 @@ class Prepared:
         for name, process in self.dynamic.items():
             value = params[name]
             values[name] = process(value) if process else value
+        for observe in OBSERVERS:
+            observe(self.sql)
         cursor = conn.connection.cursor()
         try:
             cursor.execute(self.sql, [values[n] for n in self.names] if self.names is not None
                            else values)
             raw = cursor.fetchall()
+            if self.columns is None:
+                self.columns = self._processors(cursor.description)
         finally:
             cursor.close()
         columns = self.columns

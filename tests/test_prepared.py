@@ -89,3 +89,18 @@ def test_a_missing_parameter_is_an_error_not_a_null(db):
     stmt = select(Unit.id).where(Unit.code == bindparam("code"))
     with pytest.raises(KeyError):
         Prepared(stmt, db.session.get_bind().dialect).rows(db.session.connection(), {})
+
+
+def test_numbers_and_times_come_back_as_sqlalchemy_gives_them(db, tree):
+    """Result processors follow the driver's column types (PostgreSQL's numeric needs them)."""
+    from decimal import Decimal
+
+    from sqlalchemy import Numeric, literal
+
+    from core.base import UTCDateTime
+
+    when = dt.datetime(2026, 12, 7, 10, 30, tzinfo=dt.timezone.utc)
+    stmt = select(literal(Decimal("1500.50"), Numeric(10, 2)), literal(when, UTCDateTime),
+                  Unit.id).limit(1)
+    rows, expected = _both(stmt, {})
+    assert rows == expected and rows[0][0] == Decimal("1500.50") and rows[0][1] == when

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from core import prepared
 from core import services as core_services
 from core.roles import Role
 from enforcement.cases import services
@@ -28,10 +29,12 @@ def counted():
 
     engine = _db.engine
     event.listen(engine, "before_cursor_execute", before)
+    prepared.OBSERVERS.append(seen.append)  # the statements run on the driver's cursor
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", before)
+        prepared.OBSERVERS.remove(seen.append)
 
 
 @pytest.fixture

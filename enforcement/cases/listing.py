@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from core import database, scoping
 from core.models import Unit, User
 from core.pagination import clamp_limit, decode_cursor, encode_cursor
+from core.prepared import Prepared
 from enforcement.cases import queries
 from enforcement.cases.models import Case, CaseOfficer, CaseParty, CaseStatus, CaseVehicle
 from enforcement.people.models import Person, Vehicle
@@ -51,29 +52,31 @@ def _row(row) -> dict:
 
 
 @functools.lru_cache(maxsize=256)
-def _page_statement(key, f: queries.CaseFilter):
-    """The page statement of one scope and filter, built once (``:after`` and ``:limit``
+def _page_statement(dialect, key, f: queries.CaseFilter) -> Prepared:
+    """The page statement of one scope and filter, prepared once (``:after`` and ``:limit``
     bound per page): building it costs more than running it."""
-    return queries.cases_in_scope_for(key, f).with_only_columns(*_COLUMNS)\
-        .join(_UNIT, _UNIT.id == Case.unit_id)\
-        .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)\
-        .where(Case.id > bindparam("after")).order_by(Case.id).limit(bindparam("limit"))
+    return Prepared(queries.cases_in_scope_for(key, f).with_only_columns(*_COLUMNS)
+                    .join(_UNIT, _UNIT.id == Case.unit_id)
+                    .outerjoin(ViolationType, ViolationType.id == Case.violation_type_id)
+                    .where(Case.id > bindparam("after")).order_by(Case.id)
+                    .limit(bindparam("limit")), dialect)
 
 
 @functools.lru_cache(maxsize=4)
-def _related_statements(dialect: str):
+def _related_statements(dialect) -> tuple[Prepared, Prepared, Prepared]:
     """Officers, vehicles and parties of a page's cases, the ids bound as one array."""
     def of(column):
-        return database.in_array(column, "ids", dialect, Integer)
+        return database.in_array(column, "ids", dialect.name, Integer)
 
-    return (select(CaseOfficer.case_id, User.username).join(User, User.id == CaseOfficer.user_id)
-            .where(of(CaseOfficer.case_id)).order_by(CaseOfficer.id),
-            select(CaseVehicle.case_id, Vehicle.plate, _value(Vehicle.plate_colour),
-                   CaseVehicle.is_fake_plate).join(Vehicle, Vehicle.id == CaseVehicle.vehicle_id)
-            .where(of(CaseVehicle.case_id)).order_by(CaseVehicle.id),
-            select(CaseParty.case_id, Person.name, _value(CaseParty.role), Person.id_number)
-            .join(Person, Person.id == CaseParty.person_id)
-            .where(of(CaseParty.case_id)).order_by(CaseParty.id))
+    return tuple(Prepared(stmt, dialect) for stmt in (
+        select(CaseOfficer.case_id, User.username).join(User, User.id == CaseOfficer.user_id)
+        .where(of(CaseOfficer.case_id)).order_by(CaseOfficer.id),
+        select(CaseVehicle.case_id, Vehicle.plate, _value(Vehicle.plate_colour),
+               CaseVehicle.is_fake_plate).join(Vehicle, Vehicle.id == CaseVehicle.vehicle_id)
+        .where(of(CaseVehicle.case_id)).order_by(CaseVehicle.id),
+        select(CaseParty.case_id, Person.name, _value(CaseParty.role), Person.id_number)
+        .join(Person, Person.id == CaseParty.person_id)
+        .where(of(CaseParty.case_id)).order_by(CaseParty.id)))
 
 
 def api_page(conn, actor, f: queries.CaseFilter, cursor: Optional[str],
@@ -81,20 +84,20 @@ def api_page(conn, actor, f: queries.CaseFilter, cursor: Optional[str],
     """``{"items", "next_cursor"}``: the cases in scope after ``cursor``, ``limit`` of them."""
     limit = clamp_limit(limit)
     after = decode_cursor(cursor)
-    rows = conn.execute(_page_statement(scoping.scope_key(actor), f),
-                        {"after": after, "limit": limit + 1}).all()
+    dialect = conn.dialect
+    rows = _page_statement(dialect, scoping.scope_key(actor), f).rows(
+        conn, {"after": after, "limit": limit + 1})
     items = [_row(r) for r in rows[:limit]]
     by_id = {item["id"]: item for item in items}
     if by_id:
-        dialect = conn.dialect.name
-        ids = {"ids": database.array_value(dialect, by_id)}
+        ids = {"ids": database.array_value(dialect.name, by_id)}
         officers, vehicles, parties = _related_statements(dialect)
-        for case_id, username in conn.execute(officers, ids).all():
+        for case_id, username in officers.rows(conn, ids):
             by_id[case_id]["officers"].append(username)
-        for case_id, plate, colour, fake in conn.execute(vehicles, ids).all():
+        for case_id, plate, colour, fake in vehicles.rows(conn, ids):
             by_id[case_id]["vehicles"].append({"plate": plate, "plate_colour": colour,
                                                "is_fake_plate": fake})
-        for case_id, name, role, id_number in conn.execute(parties, ids).all():
+        for case_id, name, role, id_number in parties.rows(conn, ids):
             by_id[case_id]["parties"].append({"name": name, "role": role,
                                               "id_number": id_number})
     return {"items": items,

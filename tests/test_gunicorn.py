@@ -1,0 +1,66 @@
+"""gunicorn.conf.py: the real server (as ``bin/run`` starts it, from the checkout) keeps a
+client's connection alive and serves it from threads; WEB_THREADS sizes them."""
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "SESSION_COOKIE_SECURE": "0",
+           "WEB_THREADS": "3", "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    log = (tmp_path / "gunicorn.log").open("w+")
+    proc = subprocess.Popen([str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}",
+                             "app:create_app()"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"gunicorn did not start:\n{log.read()[-2000:]}")
+                time.sleep(0.2)
+        yield port, log
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_one_connection_serves_several_requests_from_threads(server):
+    port, log = server
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sockets = []
+    for _ in range(3):
+        conn.request("GET", "/healthz")
+        response = conn.getresponse()
+        assert response.status == 200 and response.read()
+        assert not response.will_close  # kept alive
+        sockets.append(conn.sock)
+    assert sockets[0] is not None and all(s is sockets[0] for s in sockets)
+    conn.close()
+    log.seek(0)
+    assert "Using worker: gthread" in log.read()

@@ -49,9 +49,11 @@ class Prepared:
         self.dialect, self.types = dialect, [c.type for c in stmt.selected_columns]
         self.columns = None  # the result processors, from the first run's column types
 
-    def _processors(self, description) -> list:
-        return [t.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
-                for t, d in zip(self.types, description)]
+    def _processors(self, description) -> list[tuple[int, Callable]]:
+        """(position, processor) of the columns that have one."""
+        found = [t.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
+                 for t, d in zip(self.types, description)]
+        return [(i, p) for i, p in enumerate(found) if p is not None]
 
     def rows(self, conn, params: dict[str, Any]) -> list[tuple]:
         """The rows of the statement on ``conn`` (a SQLAlchemy Connection, in its transaction)
@@ -71,10 +73,15 @@ class Prepared:
                 self.columns = self._processors(cursor.description)
         finally:
             cursor.close()
-        columns = self.columns
-        if not any(columns):
+        if not self.columns:
             return [tuple(r) for r in raw]
-        return [tuple(p(v) if p else v for p, v in zip(columns, r)) for r in raw]
+        out = []
+        for r in raw:
+            r = list(r)
+            for i, process in self.columns:
+                r[i] = process(r[i])
+            out.append(tuple(r))
+        return out
 
     @classmethod
     def cached(cls, build: Callable[[], Select]) -> PerDialect:

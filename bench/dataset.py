@@ -68,7 +68,7 @@ def ensure(cases: int, seed: int, log=print) -> dict:
     if record_path.exists():
         record = json.loads(record_path.read_text())
         if record.get("format") == FORMAT and (instance / "enforcement.sqlite3").exists():
-            log(f"reusing data set {instance.relative_to(ROOT)} (built {record['built_at']})")
+            log(f"reusing data set {instance} (built {record['built_at']})")
             _run([FLASK, "db", "upgrade"], app_env(instance))  # the schema of this checkout
             checkpoint(record["db"])
             return record
@@ -76,14 +76,14 @@ def ensure(cases: int, seed: int, log=print) -> dict:
     demo_path = instance / "demo-data.json"  # demo-data done: the rest may resume from here
     if demo_path.exists() and json.loads(demo_path.read_text()).get("format") == FORMAT:
         record = json.loads(demo_path.read_text())
-        log(f"resuming data set {instance.relative_to(ROOT)} after demo-data")
+        log(f"resuming data set {instance} after demo-data")
     else:
         if instance.exists():
             for child in instance.iterdir():
                 if child.is_file():
                     child.unlink()
         instance.mkdir(parents=True, exist_ok=True)
-        log(f"building data set {instance.relative_to(ROOT)}: {cases} cases, seed {seed} ...")
+        log(f"building data set {instance}: {cases} cases, seed {seed} ...")
         _run([FLASK, "db", "upgrade"], env)
         started = time.perf_counter()
         out = _run([FLASK, "demo-data", "--cases", str(cases), "--seed", str(seed)], env)

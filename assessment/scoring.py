@@ -66,6 +66,11 @@ def _plain(value):
     return value
 
 
+def _text(value):
+    """:func:`_plain` of a value that is no container (a Decimal as its text)."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
                 entries: list[ManualEntry]) -> engine.Inputs:
     inputs = engine.Inputs(metrics=dict(metrics_of), targets=dict(targets))
@@ -94,32 +99,45 @@ def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
 
 
 def _figures(inputs: engine.Inputs, window: metrics.Window) -> dict:
-    return _plain({
+    """The inputs as stored: :func:`_plain` of them, built directly (once per subject)."""
+    return {
         "window": [window.start.isoformat(), window.end.isoformat(), window.as_of.isoformat()],
-        "metrics": {k: [v.numerator, v.denominator] for k, v in sorted(inputs.metrics.items())},
-        "targets": dict(sorted(inputs.targets.items())), "manual": inputs.manual,
-        "surveys": inputs.surveys,
-        "bonus": [[e.item, e.level, e.count, e.work] for e in inputs.bonus],
-        "deductions": [[e.item, e.level, e.count, e.event] for e in inputs.deductions],
-        "vetoes": inputs.vetoes})
+        "metrics": {str(k): [_text(v.numerator), _text(v.denominator)]
+                    for k, v in sorted(inputs.metrics.items())},
+        "targets": {str(k): _text(v) for k, v in sorted(inputs.targets.items())},
+        "manual": {str(k): _text(v) for k, v in inputs.manual.items()},
+        "surveys": _plain(inputs.surveys),
+        "bonus": _plain([[e.item, e.level, e.count, e.work] for e in inputs.bonus]),
+        "deductions": _plain([[e.item, e.level, e.count, e.event] for e in inputs.deductions]),
+        "vetoes": _plain(inputs.vetoes)}
 
 
-def _lines(data: dict, result: engine.Result) -> dict:
+def _specs(data: dict) -> dict[str, dict]:
+    """indicator or item code → its spec in the scheme."""
     specs = {}
     for category in data["categories"]:
         for spec in category.get("indicators", []) + category.get("items", []):
             specs[spec["code"]] = spec
-    return _plain({
-        "indicators": [{"category": ln.category, "code": ln.code, "kind": ln.kind,
-                        "name": specs.get(ln.code.split(":")[0], {}).get("name", ln.code),
-                        "metric": specs.get(ln.code, {}).get("metric"),
-                        "points": ln.points, "max": ln.max, "actual": ln.actual,
-                        "target": ln.target, "formula": ln.formula,
-                        "applicable": ln.applicable, "entered": ln.entered}
+    return specs
+
+
+def _lines(specs: dict[str, dict], result: engine.Result) -> dict:
+    """The result's lines as stored: :func:`_plain` of them, built directly (the indicators'
+    fields are no containers)."""
+    return {
+        "indicators": [{"category": _text(ln.category), "code": _text(ln.code),
+                        "kind": _text(ln.kind),
+                        "name": _plain(specs.get(ln.code.split(":")[0], {}).get("name",
+                                                                              ln.code)),
+                        "metric": _plain(specs.get(ln.code, {}).get("metric")),
+                        "points": _text(ln.points), "max": _text(ln.max),
+                        "actual": _text(ln.actual), "target": _text(ln.target),
+                        "formula": _text(ln.formula), "applicable": _text(ln.applicable),
+                        "entered": _text(ln.entered)}
                        for ln in result.lines],
-        "categories": result.categories, "bonus": result.bonus,
-        "deduction": result.deduction, "bonus_lines": result.bonus_lines,
-        "deduction_lines": result.deduction_lines})
+        "categories": _plain(result.categories), "bonus": _text(result.bonus),
+        "deduction": _text(result.deduction), "bonus_lines": _plain(result.bonus_lines),
+        "deduction_lines": _plain(result.deduction_lines)}
 
 
 @dataclass
@@ -150,8 +168,9 @@ def _subjects(kinds: list[str]):
                                                       Unit.kind.in_(kinds)).order_by(Unit.id)))
 
 
-def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[str]):
-    version = version_in_force(scheme, period.span()[0])
+def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[str],
+                  version=None):
+    version = version or version_in_force(scheme, period.span()[0])
     data = version.data
     if not applies(data, period):
         return []
@@ -160,6 +179,7 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
                                              version.id))
     start, end = period.span(data.get("year_starts"))
     window = metrics.Window(start, end, min(today, end + dt.timedelta(days=1)))
+    specs = _specs(data)
     entries: dict[str, list[ManualEntry]] = {}
     for entry in db.session.scalars(select(ManualEntry).where(ManualEntry.period == period.text)):
         entries.setdefault(entry.subject_key, []).append(entry)
@@ -173,7 +193,7 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
             inputs = _inputs_for(data, key, values.get(user.id, {}), {}, entries.get(key, []))
             result = engine.score(data, inputs)
             out.append(Scored(key, user.unit_id, user.id, result, _figures(inputs, window),
-                              _lines(data, result), version.id))
+                              _lines(specs, result), version.id))
     else:
         units = _subjects(subjects_kinds)
         values = metrics.unit_metrics(units, window, period.months(),
@@ -188,7 +208,7 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
                                  entries.get(key, []))
             result = engine.score(data, inputs)
             out.append(Scored(key, unit.id, None, result, _figures(inputs, window),
-                              _lines(data, result), version.id))
+                              _lines(specs, result), version.id))
     return _ranked(data, scheme, out)
 
 
@@ -262,6 +282,8 @@ def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today
     """Store a scheme's results: the subjects without a result yet get a provisional one
     (INSERT … ON CONFLICT DO NOTHING, all at once), then each is updated as :func:`_store`
     says."""
+    if not scored:
+        return
     keys = {s.key for s in scored}
     current = _current_rows(period.text, keys)
     missing = [s for s in scored if s.key not in current]
@@ -273,13 +295,14 @@ def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today
             **_payload(s)) for s in missing])
         summary.changed += len(missing)
         current = _current_rows(period.text, keys)
+    objection_due_on = today + dt.timedelta(days=settings.get("assessment.objection_days"))
     for s in scored:
-        _store(period, s, current[s.key], status, today, correction, summary)
+        _store(period, s, current[s.key], status, objection_due_on, correction, summary)
         summary.scored += 1
 
 
-def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus, today: dt.date,
-           correction: Optional[str], summary: RunSummary) -> None:
+def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus,
+           objection_due_on: dt.date, correction: Optional[str], summary: RunSummary) -> None:
     if status != ResultStatus.final:
         correction = None  # only an ended (final) period is corrected by a new version
     payload = _payload(s)
@@ -300,9 +323,7 @@ def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus, to
         row.computed_at = utcnow()
         summary.changed += 1
     if status == ResultStatus.published and row.status != ResultStatus.published:
-        row.status = ResultStatus.published
-        row.objection_due_on = today + dt.timedelta(days=settings.get(
-            "assessment.objection_days"))
+        row.status, row.objection_due_on = ResultStatus.published, objection_due_on
     if status == ResultStatus.final:
         row.status, row.finalized_at = ResultStatus.final, utcnow()
         summary.frozen += 1
@@ -317,9 +338,10 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
     schemes_in_use: dict[int, tuple] = {}
     for subject, scheme in assignments().items():
         schemes_in_use.setdefault(scheme.id, (scheme, []))[1].append(subject)
-    ends = {sid: period.span(version_in_force(scheme, period.span()[0]).data
-                             .get("year_starts"))[1]
-            for sid, (scheme, _k) in schemes_in_use.items()}
+    versions = {sid: version_in_force(scheme, period.span()[0])
+                for sid, (scheme, _k) in schemes_in_use.items()}
+    ends = {sid: period.span(version.data.get("year_starts"))[1]
+            for sid, version in versions.items()}
     if final or correction:
         # A scheme whose year runs differently (officers: to 30 November) may have ended while
         # the calendar period has not: only the ended ones are frozen.
@@ -338,7 +360,8 @@ def assess(period_text: str, *, final: bool = False, today: Optional[dt.date] = 
         status = ResultStatus.published if end < today else ResultStatus.provisional
         if (final or correction) and end < today:
             status = ResultStatus.final
-        scored = _score_scheme(scheme, period, today, [k for k in kinds if k != "officer"])
+        scored = _score_scheme(scheme, period, today, [k for k in kinds if k != "officer"],
+                               versions[scheme.id])
         if scored:
             summary.schemes.append(scheme.code)
         _store_all(period, scored, status, today, correction, summary)

@@ -14,7 +14,7 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessment import engine, metrics
+from assessment import engine, figures, metrics
 from assessment.models import (
     EntryKind,
     ManualEntry,
@@ -56,23 +56,14 @@ def _tidy(number: Decimal) -> Decimal:
     return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _text(value):
-    """:func:`_plain` of a value that is no container (a Decimal as its text)."""
-    return str(value) if isinstance(value, Decimal) else value
+# What _inputs_for reads of the manual entries (rows, not ORM objects)
+_ENTRY_COLUMNS = (ManualEntry.subject_key, ManualEntry.id, ManualEntry.kind, ManualEntry.item,
+                  ManualEntry.value, ManualEntry.counts, ManualEntry.level, ManualEntry.count,
+                  ManualEntry.work)
 
 
 def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
-                entries: list[ManualEntry]) -> engine.Inputs:
+                entries: list) -> engine.Inputs:
     inputs = engine.Inputs(metrics=dict(metrics_of), targets=dict(targets))
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.kind == EntryKind.score:
@@ -96,48 +87,6 @@ def _inputs_for(data: dict, subject: str, metrics_of: dict, targets: dict,
             else:
                 inputs.metrics[spec.get("metric", entry.item)] = engine.Ratio(value)
     return inputs
-
-
-def _figures(inputs: engine.Inputs, window: metrics.Window) -> dict:
-    """The inputs as stored: :func:`_plain` of them, built directly (once per subject)."""
-    return {
-        "window": [window.start.isoformat(), window.end.isoformat(), window.as_of.isoformat()],
-        "metrics": {str(k): [_text(v.numerator), _text(v.denominator)]
-                    for k, v in sorted(inputs.metrics.items())},
-        "targets": {str(k): _text(v) for k, v in sorted(inputs.targets.items())},
-        "manual": {str(k): _text(v) for k, v in inputs.manual.items()},
-        "surveys": _plain(inputs.surveys),
-        "bonus": _plain([[e.item, e.level, e.count, e.work] for e in inputs.bonus]),
-        "deductions": _plain([[e.item, e.level, e.count, e.event] for e in inputs.deductions]),
-        "vetoes": _plain(inputs.vetoes)}
-
-
-def _specs(data: dict) -> dict[str, dict]:
-    """indicator or item code → its spec in the scheme."""
-    specs = {}
-    for category in data["categories"]:
-        for spec in category.get("indicators", []) + category.get("items", []):
-            specs[spec["code"]] = spec
-    return specs
-
-
-def _lines(specs: dict[str, dict], result: engine.Result) -> dict:
-    """The result's lines as stored: :func:`_plain` of them, built directly (the indicators'
-    fields are no containers)."""
-    return {
-        "indicators": [{"category": _text(ln.category), "code": _text(ln.code),
-                        "kind": _text(ln.kind),
-                        "name": _plain(specs.get(ln.code.split(":")[0], {}).get("name",
-                                                                              ln.code)),
-                        "metric": _plain(specs.get(ln.code, {}).get("metric")),
-                        "points": _text(ln.points), "max": _text(ln.max),
-                        "actual": _text(ln.actual), "target": _text(ln.target),
-                        "formula": _text(ln.formula), "applicable": _text(ln.applicable),
-                        "entered": _text(ln.entered)}
-                       for ln in result.lines],
-        "categories": _plain(result.categories), "bonus": _text(result.bonus),
-        "deduction": _text(result.deduction), "bonus_lines": _plain(result.bonus_lines),
-        "deduction_lines": _plain(result.deduction_lines)}
 
 
 @dataclass
@@ -179,9 +128,10 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
                                              version.id))
     start, end = period.span(data.get("year_starts"))
     window = metrics.Window(start, end, min(today, end + dt.timedelta(days=1)))
-    specs = _specs(data)
-    entries: dict[str, list[ManualEntry]] = {}
-    for entry in db.session.scalars(select(ManualEntry).where(ManualEntry.period == period.text)):
+    lines_of = figures.Lines(data)
+    entries: dict[str, list] = {}
+    for entry in db.session.execute(select(*_ENTRY_COLUMNS).where(
+            ManualEntry.period == period.text)):
         entries.setdefault(entry.subject_key, []).append(entry)
     out = []
     if scheme.subject == "officer":
@@ -192,8 +142,8 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
             key = subject_key(user=user)
             inputs = _inputs_for(data, key, values.get(user.id, {}), {}, entries.get(key, []))
             result = engine.score(data, inputs)
-            out.append(Scored(key, user.unit_id, user.id, result, _figures(inputs, window),
-                              _lines(specs, result), version.id))
+            out.append(Scored(key, user.unit_id, user.id, result,
+                              figures.of_inputs(inputs, window), lines_of(result), version.id))
     else:
         units = _subjects(subjects_kinds)
         values = metrics.unit_metrics(units, window, period.months(),
@@ -207,8 +157,8 @@ def _score_scheme(scheme, period: Period, today: dt.date, subjects_kinds: list[s
             inputs = _inputs_for(data, key, values.get(unit.id, {}), targets.get(unit.id, {}),
                                  entries.get(key, []))
             result = engine.score(data, inputs)
-            out.append(Scored(key, unit.id, None, result, _figures(inputs, window),
-                              _lines(specs, result), version.id))
+            out.append(Scored(key, unit.id, None, result, figures.of_inputs(inputs, window),
+                              lines_of(result), version.id))
     return _ranked(data, scheme, out)
 
 
@@ -245,8 +195,8 @@ def _annual(scheme, period: Period, today: dt.date, kinds: list[str], data: dict
                                vetoed=vetoed, lines=[], categories={}, bonus=Decimal(0),
                                deduction=Decimal(0), bonus_lines=[], deduction_lines=[])
         out.append(Scored(key, first.unit_id, first.user_id, result,
-                          _plain({"window": window, "metrics": {}, "annual": annual}),
-                          _plain({"indicators": [], "annual": annual, "categories": {},
+                          figures.plain({"window": window, "metrics": {}, "annual": annual}),
+                          figures.plain({"indicators": [], "annual": annual, "categories": {},
                                   "bonus": 0, "deduction": 0, "bonus_lines": [],
                                   "deduction_lines": []}), version_id))
     return out
@@ -270,20 +220,37 @@ def _same(row: ScoreResult, payload: dict) -> bool:
                for k, v in payload.items())
 
 
-def _current_rows(period: str, keys: set[str]) -> dict[str, ScoreResult]:
-    """subject key → its latest result of the period (one query for all subjects)."""
-    rows = db.session.scalars(select(ScoreResult).where(ScoreResult.period == period)
-                              .order_by(ScoreResult.version))
+_COMPARED = ("scheme_version_id", "score", "raw", "grade", "vetoed", "rank", "advanced", "inputs",
+             "lines")
+
+
+def _current_rows(period: str, keys: set[str]) -> dict:
+    """subject key → its latest result of the period: a row of the columns :func:`_store`
+    reads (one query for all subjects, no ORM object: most runs change nothing)."""
+    rows = db.session.execute(
+        select(ScoreResult.id, ScoreResult.subject_key, ScoreResult.version, ScoreResult.status,
+               *[getattr(ScoreResult, name) for name in _COMPARED])
+        .where(ScoreResult.period == period).order_by(ScoreResult.version))
     return {row.subject_key: row for row in rows if row.subject_key in keys}
+
+
+def _writes(row, same: bool, status: ResultStatus, correction: Optional[str]) -> bool:
+    """Whether :func:`_store` changes the stored result (``row``, its Core row)."""
+    if row.status == ResultStatus.final:
+        return bool(correction) and not same
+    return not same or status == ResultStatus.final or (
+        status == ResultStatus.published and row.status != ResultStatus.published)
 
 
 def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today: dt.date,
                correction: Optional[str], summary: RunSummary) -> None:
     """Store a scheme's results: the subjects without a result yet get a provisional one
     (INSERT … ON CONFLICT DO NOTHING, all at once), then each is updated as :func:`_store`
-    says."""
+    says (the results it changes loaded in one query)."""
     if not scored:
         return
+    if status != ResultStatus.final:
+        correction = None  # only an ended (final) period is corrected by a new version
     keys = {s.key for s in scored}
     current = _current_rows(period.text, keys)
     missing = [s for s in scored if s.key not in current]
@@ -295,19 +262,27 @@ def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today
             **_payload(s)) for s in missing])
         summary.changed += len(missing)
         current = _current_rows(period.text, keys)
-    objection_due_on = today + dt.timedelta(days=settings.get("assessment.objection_days"))
+    plans = []
     for s in scored:
-        _store(period, s, current[s.key], status, objection_due_on, correction, summary)
+        payload = _payload(s)
+        row = current[s.key]
+        plans.append((s, row, payload, _same(row, payload)))
+    ids = [row.id for _s, row, _p, same in plans if _writes(row, same, status, correction)]
+    loaded = {r.id: r for r in db.session.scalars(
+        select(ScoreResult).where(ScoreResult.id.in_(ids)))} if ids else {}
+    objection_due_on = today + dt.timedelta(days=settings.get("assessment.objection_days"))
+    for s, row, payload, same in plans:
+        _store(period, s, loaded.get(row.id, row), payload, same, status, objection_due_on,
+               correction, summary)
         summary.scored += 1
 
 
-def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus,
+def _store(period: Period, s: Scored, row, payload: dict, same: bool, status: ResultStatus,
            objection_due_on: dt.date, correction: Optional[str], summary: RunSummary) -> None:
-    if status != ResultStatus.final:
-        correction = None  # only an ended (final) period is corrected by a new version
-    payload = _payload(s)
+    """Apply one subject's result to its stored one (``row``: the ORM object when
+    :func:`_writes` says it changes, else the Core row)."""
     if row.status == ResultStatus.final:
-        if correction and not _same(row, payload):
+        if correction and not same:
             row.is_current = False
             db.session.add(ScoreResult(
                 period=period.text, subject_key=s.key, unit_id=s.unit_id, user_id=s.user_id,
@@ -317,7 +292,7 @@ def _store(period: Period, s: Scored, row: ScoreResult, status: ResultStatus,
         else:
             summary.skipped_final += 1
         return
-    if not _same(row, payload):
+    if not same:
         for k, v in payload.items():
             setattr(row, k, v)
         row.computed_at = utcnow()

@@ -100,7 +100,7 @@ def tip_conditions(w: Window):
         return and_(due_on.is_not(None), or_(and_(at.is_not(None), local_date(at) > due_on),
                                               pending))
 
-    counted = and_(Tip.merged_into_id.is_(None), Tip.unit_id.is_not(None),
+    counted = and_(unindexed(Tip.merged_into_id).is_(None), Tip.unit_id.is_not(None),
                    Tip.accept_due_on >= w.start, Tip.accept_due_on <= w.end)
     any_late = or_(late(Tip.accepted_at, Tip.accept_due_on, open_only=True),
                    late(Tip.concluded_at, Tip.conclude_due_on),
@@ -148,12 +148,18 @@ def _ancestors(units: list[Unit]) -> dict[int, list[int]]:
     return out
 
 
+def unindexed(column):
+    """``column + 0``: the same value, which SQLite's planner cannot look up in the column's
+    index. Without statistics it takes an index on an equality (``IS NULL`` included) or on
+    the GROUP BY column over the period's range, and then reads most of the table row by row
+    in that index's order (on the blacklist, where no index serves the period, 6× slower than
+    a scan and a temporary b-tree)."""
+    return column + literal_column("0")
+
+
 def _by_unit(column):
-    """The record's unit to group by, as an expression (``unit_id + 0``), not the bare column:
-    SQLite would otherwise walk the unit_id index to group, reading the whole table row by row in
-    index order (on the blacklist, where no index serves the period, 6× slower than a scan and a
-    temporary b-tree); the expression leaves the plan to the period's conditions."""
-    return (column + literal_column("0")).label("unit")
+    """The record's unit to group by, not served by the unit_id index (:func:`unindexed`)."""
+    return unindexed(column).label("unit")
 
 
 def _roll(rows, ancestors: dict[int, list[int]], rate: bool) -> dict[int, Ratio]:

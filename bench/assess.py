@@ -87,8 +87,8 @@ SELECT t.aid, sum(r.n - r.late), sum(r.n) FROM (
     OR (reply_due_on IS NOT NULL AND (
           (replied_at IS NOT NULL AND date(replied_at, '+8 hours') > reply_due_on)
        OR (replied_at IS NULL AND reply_due_on < :as_of))) THEN 1 ELSE 0 END) AS late
-  FROM tips
-  WHERE merged_into_id IS NULL AND unit_id IS NOT NULL
+  FROM tips  -- +0: the accept_due_on index for the month, not the merged_into_id one for all
+  WHERE merged_into_id + 0 IS NULL AND unit_id IS NOT NULL
     AND accept_due_on BETWEEN :start AND :end
   GROUP BY unit_id) r
 JOIN tree t ON t.uid = r.unit_id GROUP BY t.aid""",
@@ -112,7 +112,7 @@ SELECT t.aid, sum(r.ok), sum(r.n) FROM (
   WHERE nominated_at >= :start_utc AND nominated_at < :end_utc
     AND (coalesce(leader_approved_at, ended_at) IS NOT NULL
          OR nominated_at < :review_cutoff_utc)
-  GROUP BY +unit_id) r  -- a scan: walking the unit_id index to group is 6× slower
+  GROUP BY unit_id + 0) r  -- a scan: walking the unit_id index to group is 6× slower
 JOIN tree t ON t.uid = r.unit_id GROUP BY t.aid""",
 
     "joint_patrols": _TREE + """,

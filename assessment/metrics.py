@@ -241,30 +241,57 @@ def _month_bounds(w: Window, months: list[tuple[dt.date, dt.date]]):
              .astimezone(dt.timezone.utc)) for s, e in months]
 
 
+def _joint_rows(w: Window, months) -> list[tuple]:
+    """(action id, unit id, kind, month index or -1, counts as a patrol, people) of every
+    approved or completed daily patrol and concentrated action started in the window or the
+    months, once for the lead unit and once for each participating unit: both joint metrics
+    from one statement."""
+    from enforcement.joint.models import ActionKind, ActionParticipant, ActionStatus, JointAction
+
+    bounds = _month_bounds(w, months)
+    start = _action_start()
+    inv = _involved(
+        JointAction.kind.in_([ActionKind.daily_patrol, ActionKind.concentrated_action]),
+        JointAction.status.in_([ActionStatus.approved, ActionStatus.completed]),
+        start >= min([w.start_utc] + [lo for lo, _hi in bounds]),
+        start < max([w.end_utc] + [hi for _lo, hi in bounds]))
+    people = select(func.coalesce(func.sum(ActionParticipant.headcount), 0)).where(
+        ActionParticipant.action_id == JointAction.id).scalar_subquery()
+    patrol = case((and_(start >= w.start_utc, start < w.end_utc, start < w.as_of_utc), 1),
+                  else_=0)
+    return db.session.execute(
+        select(inv.c.aid, inv.c.uid, JointAction.kind, _bucket(start, bounds), patrol, people)
+        .select_from(inv).join(JointAction, JointAction.id == inv.c.aid)).all()
+
+
+def _most_people(rows, ancestors) -> dict[tuple[int, int], int]:
+    from enforcement.joint.models import ActionKind
+
+    best: dict[tuple[int, int], int] = {}
+    for _aid, uid, kind, m, _patrol, people in rows:
+        if kind == ActionKind.concentrated_action and m >= 0:
+            for a in ancestors.get(uid, ()):
+                best[(a, m)] = max(best.get((a, m), 0), int(people or 0))
+    return best
+
+
+def _patrols(rows, ancestors) -> dict[int, Ratio]:
+    from enforcement.joint.models import ActionKind
+
+    held: dict[int, set[int]] = {}
+    for aid, uid, kind, _m, patrol, _people in rows:
+        if kind == ActionKind.daily_patrol and patrol:
+            for a in ancestors.get(uid, ()):
+                held.setdefault(a, set()).add(aid)  # an action counts once per unit
+    return {a: Ratio(Decimal(len(actions))) for a, actions in held.items()}
+
+
 def concentrated_people(units, w: Window, months, ancestors=None) -> dict[tuple[int, int], int]:
     """(unit id, month index) → the most people on a concentrated action the unit's subtree
     led or took part in that month."""
-    from enforcement.joint.models import ActionKind, ActionParticipant, ActionStatus, JointAction
-
     if not months:
         return {}
-    bounds = _month_bounds(w, months)
-    start = _action_start()
-    inv = _involved(JointAction.kind == ActionKind.concentrated_action,
-                    JointAction.status.in_([ActionStatus.approved, ActionStatus.completed]),
-                    start >= bounds[0][0], start < bounds[-1][1])
-    people = select(func.coalesce(func.sum(ActionParticipant.headcount), 0)).where(
-        ActionParticipant.action_id == JointAction.id).scalar_subquery()
-    month = _bucket(start, bounds).label("m")
-    rows = db.session.execute(
-        select(inv.c.uid, month, func.max(people)).select_from(inv)
-        .join(JointAction, JointAction.id == inv.c.aid).group_by(inv.c.uid, month))
-    ancestors = ancestors or _ancestors(units)
-    best: dict[tuple[int, int], int] = {}
-    for uid, m, most in rows:
-        for a in ancestors.get(uid, ()) if m >= 0 else ():
-            best[(a, m)] = max(best.get((a, m), 0), int(most or 0))
-    return best
+    return _most_people(_joint_rows(w, months), ancestors or _ancestors(units))
 
 
 def _level(unit: Unit) -> str:
@@ -279,9 +306,11 @@ def minimum_people(unit: Unit) -> int:
     return _minimum(_level(unit))
 
 
-def concentrated_action_breaches(units, w: Window, months, ancestors=None) -> dict[int, Ratio]:
+def concentrated_action_breaches(units, w: Window, months, ancestors=None,
+                                 people=None) -> dict[int, Ratio]:
     ended = [i for i, (_s, e) in enumerate(months) if e < w.as_of]
-    people = concentrated_people(units, w, months, ancestors)
+    if people is None:
+        people = concentrated_people(units, w, months, ancestors)
     # two settings (city, district), read once rather than once per unit
     need = {level: _minimum(level) for level in {_level(unit) for unit in units}}
     return {unit.id: Ratio(Decimal(sum(1 for i in ended
@@ -290,18 +319,7 @@ def concentrated_action_breaches(units, w: Window, months, ancestors=None) -> di
 
 
 def joint_patrols(units, w: Window, ancestors=None) -> dict[int, Ratio]:
-    from enforcement.joint.models import ActionKind, ActionStatus, JointAction
-
-    start = _action_start()
-    inv = _involved(JointAction.kind == ActionKind.daily_patrol,
-                    JointAction.status.in_([ActionStatus.approved, ActionStatus.completed]),
-                    start >= w.start_utc, start < w.end_utc, start < w.as_of_utc)
-    ancestors = ancestors or _ancestors(units)
-    held: dict[int, set[int]] = {}
-    for aid, uid in db.session.execute(select(inv.c.aid, inv.c.uid).distinct()):
-        for a in ancestors.get(uid, ()):
-            held.setdefault(a, set()).add(aid)  # an action counts once per unit
-    return {a: Ratio(Decimal(len(actions))) for a, actions in held.items()}
+    return _patrols(_joint_rows(w, [(w.start, w.end)]), ancestors or _ancestors(units))
 
 
 def meetings_by_quarter(units, w: Window, quarters, ancestors=None) -> set[tuple[int, int]]:
@@ -329,15 +347,16 @@ def unit_metrics(units: list[Unit], w: Window, months, quarters) -> dict[int, di
     if not units:
         return {}
     ancestors = _ancestors(units)
+    joint = _joint_rows(w, months)
     families = {
         "cases_registered": cases_registered(units, w, ancestors),
         "decisions_on_time": decisions_on_time(units, w, ancestors),
         "tips_on_time": tips_on_time(units, w, ancestors),
         "late_tasks": late_tasks(units, w, ancestors),
         "blacklist_reviews_on_time": blacklist_reviews_on_time(units, w, ancestors),
-        "joint_patrols": joint_patrols(units, w, ancestors),
-        "concentrated_action_breaches": concentrated_action_breaches(units, w, months,
-                                                                     ancestors),
+        "joint_patrols": _patrols(joint, ancestors),
+        "concentrated_action_breaches": concentrated_action_breaches(
+            units, w, months, ancestors, people=_most_people(joint, ancestors)),
         "meeting_breaches": meeting_breaches(units, w, quarters, ancestors),
     }
     zero_rate = Ratio(Decimal(0), Decimal(0))

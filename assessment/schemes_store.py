@@ -8,7 +8,6 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from assessment import engine, schemes
 from assessment.models import AssessmentScheme, SchemeAssignment, SchemeVersion
@@ -52,9 +51,9 @@ def ensure_seeded() -> None:
 
 def assignments() -> dict[str, AssessmentScheme]:
     """subject (unit kind or 'officer') → scheme."""
-    rows = db.session.scalars(select(SchemeAssignment)
-                              .options(joinedload(SchemeAssignment.scheme)))
-    return {row.subject: row.scheme for row in rows}
+    rows = db.session.execute(select(SchemeAssignment.subject, AssessmentScheme).join(
+        AssessmentScheme, AssessmentScheme.id == SchemeAssignment.scheme_id))
+    return {subject: scheme for subject, scheme in rows}
 
 
 def version_in_force(scheme: AssessmentScheme, on: dt.date) -> SchemeVersion:

@@ -218,15 +218,18 @@ def _bucket(column, bounds: list[tuple]):
 
 
 def _involved(*where):
-    """(action id, unit id) for the lead unit and every participating unit of the actions that
-    match ``where`` (conditions on JointAction): the action filtered first, in both branches."""
+    """(action id, unit id, headcount, kind, start) for the lead unit (headcount 0) and every
+    participating unit of the actions that match ``where`` (conditions on JointAction): the
+    action filtered first, in both branches."""
     from enforcement.joint.models import ActionParticipant, JointAction
 
+    start = _action_start()
     return union_all(
-        select(JointAction.id.label("aid"), JointAction.unit_id.label("uid")).where(*where),
-        select(ActionParticipant.action_id, ActionParticipant.unit_id)
-        .join(JointAction, JointAction.id == ActionParticipant.action_id).where(*where)
-    ).subquery()
+        select(JointAction.id, JointAction.unit_id, literal_column("0"), JointAction.kind,
+               start).where(*where),
+        select(ActionParticipant.action_id, ActionParticipant.unit_id,
+               ActionParticipant.headcount, JointAction.kind, start)
+        .join(JointAction, JointAction.id == ActionParticipant.action_id).where(*where))
 
 
 def _action_start():
@@ -245,23 +248,26 @@ def _joint_rows(w: Window, months) -> list[tuple]:
     """(action id, unit id, kind, month index or -1, counts as a patrol, people) of every
     approved or completed daily patrol and concentrated action started in the window or the
     months, once for the lead unit and once for each participating unit: both joint metrics
-    from one statement."""
-    from enforcement.joint.models import ActionKind, ActionParticipant, ActionStatus, JointAction
+    from one statement. An action's people are its participants' headcounts, all of them in
+    the rows; the month and the patrol window are read from its start here."""
+    from enforcement.joint.models import ActionKind, ActionStatus, JointAction
 
     bounds = _month_bounds(w, months)
     start = _action_start()
-    inv = _involved(
+    rows = db.session.execute(_involved(
         JointAction.kind.in_([ActionKind.daily_patrol, ActionKind.concentrated_action]),
         JointAction.status.in_([ActionStatus.approved, ActionStatus.completed]),
         start >= min([w.start_utc] + [lo for lo, _hi in bounds]),
-        start < max([w.end_utc] + [hi for _lo, hi in bounds]))
-    people = select(func.coalesce(func.sum(ActionParticipant.headcount), 0)).where(
-        ActionParticipant.action_id == JointAction.id).scalar_subquery()
-    patrol = case((and_(start >= w.start_utc, start < w.end_utc, start < w.as_of_utc), 1),
-                  else_=0)
-    return db.session.execute(
-        select(inv.c.aid, inv.c.uid, JointAction.kind, _bucket(start, bounds), patrol, people)
-        .select_from(inv).join(JointAction, JointAction.id == inv.c.aid)).all()
+        start < max([w.end_utc] + [hi for _lo, hi in bounds]))).all()
+    people: dict[int, int] = {}
+    for aid, _uid, headcount, _kind, _start in rows:
+        people[aid] = people.get(aid, 0) + int(headcount or 0)
+    out = []
+    for aid, uid, _headcount, kind, began in rows:
+        month = next((i for i, (lo, hi) in enumerate(bounds) if lo <= began < hi), -1)
+        patrol = w.start_utc <= began < w.end_utc and began < w.as_of_utc
+        out.append((aid, uid, kind, month, patrol, people[aid]))
+    return out
 
 
 def _most_people(rows, ancestors) -> dict[tuple[int, int], int]:
@@ -271,7 +277,7 @@ def _most_people(rows, ancestors) -> dict[tuple[int, int], int]:
     for _aid, uid, kind, m, _patrol, people in rows:
         if kind == ActionKind.concentrated_action and m >= 0:
             for a in ancestors.get(uid, ()):
-                best[(a, m)] = max(best.get((a, m), 0), int(people or 0))
+                best[(a, m)] = max(best.get((a, m), 0), people)
     return best
 
 

@@ -54,7 +54,7 @@ class Lines:
 
     def __init__(self, data: dict):
         self.specs = specs_of(data)
-        self.heads: dict[tuple, dict] = {}
+        self.heads: dict[tuple, dict] = {}  # (category, code, kind) → the scheme's fields
 
     def _head(self, ln: engine.Line) -> dict:
         key = (ln.category, ln.code, ln.kind)
@@ -69,14 +69,19 @@ class Lines:
         return head
 
     def __call__(self, result: engine.Result) -> dict:
+        heads, indicators = self.heads, []
+        for ln in result.lines:
+            head = heads.get((ln.category, ln.code, ln.kind)) or self._head(ln)
+            points, top, actual, target = ln.points, ln.max, ln.actual, ln.target
+            indicators.append({
+                **head,
+                "points": str(points) if isinstance(points, Decimal) else points,
+                "max": str(top) if isinstance(top, Decimal) else top,
+                "actual": str(actual) if isinstance(actual, Decimal) else actual,
+                "target": str(target) if isinstance(target, Decimal) else target,
+                "formula": ln.formula, "applicable": ln.applicable, "entered": ln.entered})
         return {
-            "indicators": [{**self._head(ln), "points": scalar(ln.points),
-                            "max": scalar(ln.max),
-                            "actual": None if ln.actual is None else scalar(ln.actual),
-                            "target": None if ln.target is None else scalar(ln.target),
-                            "formula": ln.formula, "applicable": ln.applicable,
-                            "entered": ln.entered}
-                           for ln in result.lines],
-            "categories": plain(result.categories), "bonus": scalar(result.bonus),
-            "deduction": scalar(result.deduction), "bonus_lines": plain(result.bonus_lines),
+            "indicators": indicators, "categories": plain(result.categories),
+            "bonus": scalar(result.bonus), "deduction": scalar(result.deduction),
+            "bonus_lines": plain(result.bonus_lines),
             "deduction_lines": plain(result.deduction_lines)}

@@ -270,7 +270,8 @@ def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today
     ids = [row.id for _s, row, _p, same in plans if _writes(row, same, status, correction)]
     loaded = {r.id: r for r in db.session.scalars(
         select(ScoreResult).where(ScoreResult.id.in_(ids)))} if ids else {}
-    objection_due_on = today + dt.timedelta(days=settings.get("assessment.objection_days"))
+    objection_due_on = today + dt.timedelta(days=settings.get(
+        "assessment.objection_days")) if status == ResultStatus.published else None
     for s, row, payload, same in plans:
         _store(period, s, loaded.get(row.id, row), payload, same, status, objection_due_on,
                correction, summary)
@@ -278,7 +279,8 @@ def _store_all(period: Period, scored: list[Scored], status: ResultStatus, today
 
 
 def _store(period: Period, s: Scored, row, payload: dict, same: bool, status: ResultStatus,
-           objection_due_on: dt.date, correction: Optional[str], summary: RunSummary) -> None:
+           objection_due_on: Optional[dt.date], correction: Optional[str],
+           summary: RunSummary) -> None:
     """Apply one subject's result to its stored one (``row``: the ORM object when
     :func:`_writes` says it changes, else the Core row)."""
     if row.status == ResultStatus.final:

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Integer, String, Text, event, insert, select, text
+from sqlalchemy import ForeignKey, Integer, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.base import UTCDateTime, utcnow
+from core.database import insert_many
 from extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -141,7 +142,7 @@ def record_many(entries: Iterable[dict]) -> int:
         rows.append(values)
         seq, prev_hash = seq + 1, values["hash"]
     if rows:
-        session.execute(insert(AuditLog.__table__), rows)
+        insert_many(AuditLog.__table__, rows)
         _keep_link(session, seq, prev_hash)
     return len(rows)
 

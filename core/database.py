@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import weakref
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 
 from extensions import db
@@ -114,6 +115,52 @@ def insert_ignore_many(model, rows: list[dict]) -> None:
     the same columns)."""
     if rows:
         db.session.execute(_insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
+def insert_many(table, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
+    """``db.session.execute(insert(table), rows)`` (or :func:`insert_ignore_many`'s statement),
+    the rows naming the same columns, at a fraction of the cost on SQLite.
+
+    There the statement is compiled once per set of columns and each column's values are
+    converted by the column's own type (what SQLAlchemy itself would bind), then the rows go
+    to the driver as tuples: SQLAlchemy's parameter building row by row costs more than
+    SQLite's insert. Other drivers, and statements that need a default computed per row, go
+    through SQLAlchemy as they are.
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    keys = tuple(rows[0])
+    plan = _insert_plan(table, keys, ignore_conflicts, conn.dialect)
+    if plan is None:
+        stmt = _insert(table).on_conflict_do_nothing() if ignore_conflicts else insert(table)
+        db.session.execute(stmt, rows)
+        return
+    sql, order = plan
+    columns = [[row[key] for row in rows] for key in keys]
+    conn.exec_driver_sql(sql, list(zip(*(
+        list(map(process, columns[index])) if process else columns[index]
+        for index, process in order))))
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_plan(table, keys: tuple[str, ...], ignore_conflicts: bool, dialect):
+    """(SQL, [(index in ``keys``, bind processor or None)] in parameter order), or None when the
+    rows must go through SQLAlchemy."""
+    if dialect.name != "sqlite":
+        return None
+    stmt = insert(table)
+    if ignore_conflicts:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+    names = compiled.positiontup or []
+    if (not compiled.positional or compiled.insert_prefetch or compiled.escaped_bind_names
+            or sorted(names) != sorted(keys)):
+        return None
+    return str(compiled), [(keys.index(name), table.c[name].type.dialect_impl(dialect)
+                            .bind_processor(dialect)) for name in names]
 
 
 def in_array(column, name: str, dialect: str, type_=None):

@@ -4,10 +4,11 @@ service would have created it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core import audit
 from core import services as core_services
@@ -188,6 +189,30 @@ def _snapshot(case: Case) -> dict:
     return out
 
 
+TIMES = ("created_at", "updated_at", "at")
+
+
+def _stored(case_id: int) -> dict:
+    """A new case's rows as the database stores them (no type conversion on the way out),
+    without ids and hashes; timestamps of "now" as their shape (every digit 0)."""
+    def rows(sql, **params):
+        return [{k: re.sub(r"\d", "0", v) if k in TIMES and v else v
+                 for k, v in row.items() if k != "id" and not k.endswith("_id")
+                 and k not in ("seq", "hash", "prev_hash")}
+                for row in _db.session.execute(text(sql), params).mappings()]
+
+    out = {"cases": rows("SELECT * FROM cases WHERE id = :i", i=case_id)}
+    for table in ("case_officers", "case_vehicles", "case_parties", "case_steps"):
+        out[table] = rows(f"SELECT * FROM {table} WHERE case_id = :i ORDER BY id", i=case_id)
+    out["vehicles"] = rows("SELECT v.* FROM vehicles v JOIN case_vehicles l ON "
+                           "l.vehicle_id = v.id WHERE l.case_id = :i", i=case_id)
+    out["persons"] = rows("SELECT p.* FROM persons p JOIN case_parties l ON "
+                          "l.person_id = p.id WHERE l.case_id = :i", i=case_id)
+    out["audit"] = rows("SELECT * FROM audit_log WHERE object_type = 'case' AND "
+                        "object_id = :i", i=str(case_id))
+    return out
+
+
 @pytest.mark.parametrize("party", ["with_id", "without_id"])
 def test_an_imported_row_is_the_case_the_service_creates(world, db, tmp_path, party):
     when = _when(4)
@@ -208,6 +233,7 @@ def test_an_imported_row_is_the_case_the_service_creates(world, db, tmp_path, pa
     savepoint = _db.session.begin_nested()
     made = services.create_case(actor=b, unit=world["team"], data=data)
     expected = _snapshot(made)
+    expected_raw = _stored(made.id)
     savepoint.rollback()
     _db.session.expire_all()
     assert _count(Case, Case.origin_ref == "import:S-1") == 0
@@ -218,6 +244,7 @@ def test_an_imported_row_is_the_case_the_service_creates(world, db, tmp_path, pa
     imported = _db.session.scalar(select(Case).where(Case.origin_ref == "import:S-1"))
     got = _snapshot(imported)
     assert got == expected
+    assert _stored(imported.id) == expected_raw  # to the stored text of times, enums, JSON
     assert got["number"].endswith("-000001") and got["vehicles"][0][1]["plate"] == "渝A12345"
 
 
@@ -289,3 +316,49 @@ def test_numbers_stay_gap_free_beside_concurrent_create_case(fresh_app, tmp_path
         assert case.seq == 81
         _db.session.rollback()
         _db.session.remove()
+
+
+def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkeypatch):
+    """On SQLite each batch runs with the import's page cache and checkpoint interval, and the
+    garbage collector with the app's objects frozen; all back as they were afterwards."""
+    import gc
+
+    from enforcement.cases import import_writer
+
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    with fresh_app.app_context():
+        seed_violation_types()
+        team = north_team()
+        for name in ("liu.yang", "yang.fan"):
+            core_services.create_user(actor=None, username=name, full_name=name,
+                                      role=Role.officer, unit=team, password=PASSWORD)
+        _db.session.commit()
+    seen = []
+    write_batch = import_writer.write_batch
+
+    def spying(rows, now):
+        conn = _db.session.connection()
+        seen.append((conn.exec_driver_sql("PRAGMA cache_size").scalar(),
+                     conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar(),
+                     gc.get_threshold()[0] >= 20_000, gc.get_freeze_count() > 0))
+        return write_batch(rows, now)
+
+    monkeypatch.setattr(import_writer, "write_batch", spying)
+    path = write_csv(tmp_path / "five.csv", EN, [_row(f"P-{i}", plate=f"渝A6{i:04d}")
+                                                 for i in range(5)])
+    threshold = gc.get_threshold()
+    with fresh_app.app_context():
+        before = [_db.session.connection().exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in import_writer.BULK_PRAGMAS]
+        _db.session.rollback()
+
+        report = importer.import_cases(path)
+
+        assert report.created == 5
+        assert seen == [tuple(import_writer.BULK_PRAGMAS.values()) + (True, True)] * 3
+        after = [_db.session.connection().exec_driver_sql(f"PRAGMA {name}").scalar()
+                 for name in import_writer.BULK_PRAGMAS]
+        assert after == before == [-2000, 1000]
+        _db.session.rollback()
+        _db.session.remove()
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0

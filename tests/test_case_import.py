@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -241,3 +242,27 @@ def test_unreadable_files_exit_2_with_a_clear_message(world, db, runner, tmp_pat
 def test_missing_file_exits_2(world, runner, tmp_path):
     result = runner.invoke(import_cli, ["cases", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "Error" in result.output
+
+
+def test_xlsx_with_broken_cells_exits_2(world, db, runner, tmp_path):
+    """A sheet whose XML breaks after some rows (no stated dimension: the workbook opens, the
+    break is met while reading) is refused with the file's name like any unreadable file."""
+    good, _bad = _rows()
+    path = tmp_path / "broken.xlsx"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for row in [ZH, *good]:
+        sheet.append(row)
+    workbook.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet_name = next(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    parts[sheet_name] = parts[sheet_name].replace(b"</sheetData>", b"<row r=4></sheetData>")
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+    result = runner.invoke(import_cli, ["cases", str(path)])
+
+    assert result.exit_code == 2, result.output
+    assert "Error:" in result.output and "broken.xlsx" in result.output

@@ -10,21 +10,27 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from enforcement.cases.import_xlsx import sheet_values
+from enforcement.cases.import_xlsx import open_workbook, sheet_values
 
 
 def _both(path: Path) -> tuple[list, list]:
-    """(openpyxl's rows and warnings, ours) of the first worksheet."""
+    """(openpyxl's rows and warnings, ours) of the first worksheet; the sheets' stated
+    dimensions, titles and states alike."""
     out = []
     for reader in ("openpyxl", "ours"):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module="openpyxl")
-            workbook = load_workbook(path, read_only=True, data_only=True)
+            workbook = (load_workbook(path, read_only=True, data_only=True)
+                        if reader == "openpyxl" else open_workbook(path))
+        out.append([(s.title, s.sheet_state, s.min_row, s.min_column, s.max_row, s.max_column)
+                    for s in workbook.worksheets])
         sheet = workbook.worksheets[0]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -32,7 +38,8 @@ def _both(path: Path) -> tuple[list, list]:
                         sheet_values(workbook, sheet))
         out.append((rows, [str(w.message) for w in caught]))
         workbook.close()
-    return out[0], out[1]
+    assert out[0] == out[2]
+    return out[1], out[3]
 
 
 SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
@@ -107,6 +114,8 @@ def test_generated_workbooks_read_alike(rows, write_only, shared):
                 cell = sheet.cell(row=r, column=c, value=value)
                 if fmt:
                     cell.number_format = FORMATS[fmt]
+    second = workbook.create_sheet("第二")  # its dimension is read alike too
+    second.append(["x", 1])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generated.xlsx"
         workbook.save(path)
@@ -159,3 +168,33 @@ def test_hand_written_sheet_xml_reads_alike(tmp_path):
         assert rows[0][:3] == ("外部编号", None, "共享")
         if dimension != '<dimension ref="B2:C3"/>':
             assert rows[1][0] == " R-1 " and "渝A12345" in rows[4]
+
+
+def test_dimension_after_the_cells_is_not_stated_either(tmp_path):
+    xml = SHEET.format(dimension="").replace("</sheetData>",
+                                             '</sheetData><dimension ref="A1:B2"/>')
+    path = tmp_path / "late.xlsx"
+    Workbook().save(path)
+    _rewrite(path, xml)
+
+    theirs, ours = _both(path)
+
+    assert ours == theirs and len(ours[0]) == 9  # not cut at row 2
+
+
+def test_open_workbook_reads_only_the_head_of_a_sheet(tmp_path):
+    """A sheet that states no dimension is not parsed through when the workbook opens (openpyxl
+    does, and so refuses broken cells before the first row); they fail when read."""
+    path = tmp_path / "broken.xlsx"
+    Workbook().save(path)
+    _rewrite(path, SHEET.format(dimension="").replace("</row>\n<row r=\"4\">", "<row r=4>"))
+
+    workbook = open_workbook(path)
+
+    sheet = workbook.worksheets[0]
+    assert (sheet.max_row, sheet.max_column) == (None, None)
+    rows = sheet_values(workbook, sheet)
+    assert next(rows)[0] == "外部编号"
+    with pytest.raises(ParseError):
+        list(rows)
+    workbook.close()

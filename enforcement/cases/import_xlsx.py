@@ -1,10 +1,12 @@
 """The values of an .xlsx worksheet, row by row, at a third of openpyxl's cost.
 
-openpyxl opens the workbook (and refuses what it cannot read); this module then walks the
-sheet's XML itself and gives exactly what ``sheet.iter_rows(values_only=True)`` of a read-only,
-data-only workbook gives (the tests compare both on workbooks of every kind of cell). openpyxl
-builds a dictionary per cell and an object per inline string; for a 100,000-row import that
-parse alone would cost a third of the time the import may take.
+openpyxl opens the workbook (and refuses what it cannot read): :func:`open_workbook` is its
+``load_workbook(read_only=True, data_only=True)`` but for where each sheet's stated dimension
+is looked for. This module then walks the sheet's XML itself and gives exactly what
+``sheet.iter_rows(values_only=True)`` of that workbook gives (the tests compare both on
+workbooks of every kind of cell). openpyxl builds a dictionary per cell and an object per
+inline string; for a 100,000-row import that parse alone would cost a third of the time the
+import may take.
 
 It reads openpyxl's own results of opening the workbook (shared strings, date styles, epoch,
 the sheet's part and dimensions), some of them private attributes of the pinned version.
@@ -15,8 +17,13 @@ import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse  # the parser openpyxl itself uses
 
@@ -26,6 +33,55 @@ _INLINE = f"{{{SHEET_MAIN_NS}}}is"
 _TEXT = f"{{{SHEET_MAIN_NS}}}t"
 _RUN = f"{{{SHEET_MAIN_NS}}}r"
 _DIGITS = "0123456789"
+
+
+def open_workbook(path):
+    """``openpyxl.load_workbook(path, read_only=True, data_only=True)``, the same workbook
+    but for one thing: a sheet's stated dimension (``<dimension ref="A1:N100001"/>``) is
+    looked for in the head of its XML only, where it stands. openpyxl reads on until the end
+    of the cells when a sheet states none (openpyxl's own write-only mode saves none): a
+    whole second parse of every such sheet before the first row is read."""
+    reader = _Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+class _Sheet(ReadOnlyWorksheet):
+    def _get_size(self):
+        with self._get_source() as source:
+            dimensions = _stated_dimensions(source)
+        if dimensions is not None:
+            self._min_column, self._min_row, self._max_column, self._max_row = dimensions
+
+
+def _stated_dimensions(source):
+    """openpyxl's ``WorkSheetParser.parse_dimensions``, stopping where the cells begin."""
+    for event, element in iterparse(source, events=("start", "end")):
+        if event == "start":
+            if element.tag == DATA_TAG:
+                return None
+        elif element.tag == DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries
+        else:
+            element.clear()
+    return None
+
+
+class _Reader(ExcelReader):
+    def read_worksheets(self):
+        """``ExcelReader.read_worksheets`` of a read-only workbook, with :class:`_Sheet`s."""
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            rels_path = get_rels_path(rel.target)
+            if rels_path in self.valid_files:
+                get_dependents(self.archive, rels_path)  # refused alike when unreadable
+            ws = _Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws.sheet_state = sheet.state
+            self.wb._sheets.append(ws)
 
 
 @lru_cache(maxsize=1024)

@@ -46,10 +46,13 @@ import os
 import re
 import tempfile
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+from xml.etree.ElementTree import ParseError
 
 from flask_babel import gettext as _
 
@@ -163,19 +166,21 @@ def _sniff(path: Path) -> str:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple]:
-    from openpyxl import load_workbook
-
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module="openpyxl")  # other tools' styles
-            workbook = load_workbook(path, read_only=True, data_only=True)
+            workbook = import_xlsx.open_workbook(path)
     except Exception as exc:  # zip, XML and openpyxl's own errors: the file is not usable
         raise ImportFileError(_("%(name)s cannot be read as an .xlsx workbook (%(error)s).",
                                 name=path.name, error=exc)) from None
     try:
         if not workbook.worksheets:
             raise ImportFileError(_("%(name)s has no worksheet.", name=path.name))
-        yield from import_xlsx.sheet_values(workbook, workbook.worksheets[0])
+        try:
+            yield from import_xlsx.sheet_values(workbook, workbook.worksheets[0])
+        except (ParseError, zipfile.BadZipFile, zlib.error, EOFError) as exc:  # the cells
+            raise ImportFileError(_("%(name)s cannot be read as an .xlsx workbook (%(error)s).",
+                                    name=path.name, error=exc)) from None
     finally:
         workbook.close()
 

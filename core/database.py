@@ -138,9 +138,21 @@ def insert_many(table, rows: list[dict], *, ignore_conflicts: bool = False) -> N
         return
     sql, order = plan
     columns = [[row[key] for row in rows] for key in keys]
-    conn.exec_driver_sql(sql, list(zip(*(
-        list(map(process, columns[index])) if process else columns[index]
-        for index, process in order))))
+    conn.exec_driver_sql(sql, list(zip(*(_bound(process, columns[index])
+                                         for index, process in order))))
+
+
+def _bound(process, values: list) -> list:
+    """``values`` through a bind processor, each distinct object once (the rows of a batch
+    share objects: its time, enum members)."""
+    if process is None:
+        return values
+    ids = list(map(id, values))
+    objects = dict(zip(ids, values))
+    if len(objects) * 2 > len(values):
+        return list(map(process, values))
+    bound = {key: process(value) for key, value in objects.items()}
+    return list(map(bound.__getitem__, ids))
 
 
 @functools.lru_cache(maxsize=64)

@@ -158,3 +158,40 @@ def test_reading_requests_hold_no_write_lock_until_they_write(fresh_app):
     with fresh_app.app_context():
         assert _db.session.get(Setting, "read-then-write").value == 1
         _db.session.remove()
+
+
+def test_insert_many_stores_what_sqlalchemy_stores(app, db):
+    """Rows sharing objects (a batch's time, enum members) and rows of their own, inserted by
+    ``insert_many`` and by SQLAlchemy: the same stored text, column for column; on a
+    conflict the row is skipped as ON CONFLICT DO NOTHING."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from core.database import insert_many
+    from enforcement.people.models import PlateColour, Vehicle, VehicleKind
+
+    now = dt.datetime(2024, 5, 1, 10, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    local = dt.timezone(dt.timedelta(hours=8))
+
+    def rows(prefix):
+        out = [{"plate": f"{prefix}{i}", "plate_colour": PlateColour.blue,
+                "kind": VehicleKind.car, "make_model": None, "colour": "白",
+                "vin": None, "created_at": now} for i in range(6)]
+        out.append({"plate": f"{prefix}L", "plate_colour": PlateColour.yellow_green,
+                    "kind": VehicleKind.motorcycle, "make_model": "雅马哈", "colour": None,
+                    "vin": "LSVAM4187C2184847",
+                    "created_at": dt.datetime(2024, 5, 1, 18, 30, tzinfo=local)})
+        return out
+
+    _db.session.execute(insert(Vehicle.__table__), rows("渝S"))
+    insert_many(Vehicle.__table__, rows("渝M"))
+    insert_many(Vehicle.__table__, rows("渝M")[:2] + rows("渝N")[:1], ignore_conflicts=True)
+
+    stored = {prefix: _db.session.execute(text(
+        "SELECT substr(plate, 3), plate_colour, kind, make_model, colour, vin, created_at "
+        "FROM vehicles WHERE plate LIKE :p ORDER BY id"), {"p": prefix + "%"}).all()
+        for prefix in ("渝S", "渝M", "渝N")}
+    assert stored["渝M"] == stored["渝S"] and len(stored["渝M"]) == 7
+    assert stored["渝N"] == stored["渝S"][:1]
+    assert stored["渝M"][6][1:3] == ("yellow_green", "motorcycle")

@@ -50,6 +50,8 @@ DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", 
 
 def text_of(value) -> str:
     """A cell as text: "" for empty, 12345 (not 12345.0) for Excel's whole numbers."""
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -177,8 +179,9 @@ class RowChecker:
         return cells[index] if index is not None and index < len(cells) else None
 
     def _row(self, number: int, cells: list, seen: set, now: dt.datetime) -> RowResult:
-        def get(name):
-            return self._get(cells, name)
+        width = len(cells)
+        get = {name: cells[index] for name, index in self.positions.items()
+               if index < width}.get  # None for a column the file or the row lacks
 
         ref = text_of(get("external_ref"))
         bad = BadRow(number, ref)

@@ -148,7 +148,7 @@ def _vehicles(rows: list[ValidRow], now: dt.datetime) -> dict:
         for row in db.session.execute(
                 select(table.c.id, table.c.plate, table.c.plate_colour,
                        *(table.c[name] for name in VEHICLE_DETAILS))
-                .where(table.c.plate.in_(chunk))):
+                .where(table.c.plate.in_(chunk))).all():
             if (row.plate, row.plate_colour) in merged:
                 found[(row.plate, row.plate_colour)] = row
     _update_changed(table, found, merged, VEHICLE_DETAILS)
@@ -169,7 +169,7 @@ def _persons(rows: list[ValidRow], now: dt.datetime) -> list[list[int]]:
         for chunk in chunks(sorted(merged), IN_LIST):
             found.update((row.id_number, row) for row in db.session.execute(
                 select(table.c.id, table.c.id_number, *(table.c[n] for n in PERSON_DETAILS))
-                .where(table.c.id_number.in_(chunk))))
+                .where(table.c.id_number.in_(chunk))).all())
         _update_changed(table, found, merged, PERSON_DETAILS)
     unnamed = [p for p in named if not p.id_number]  # each one a new record, as in the service
     new_ids = iter(db.session.execute(

@@ -340,7 +340,7 @@ def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkey
         conn = _db.session.connection()
         seen.append((conn.exec_driver_sql("PRAGMA cache_size").scalar(),
                      conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar(),
-                     gc.get_threshold()[0] >= 20_000, gc.get_freeze_count() > 0))
+                     gc.get_threshold()[0] >= 50_000, gc.get_freeze_count() > 0))
         return write_batch(rows, now)
 
     monkeypatch.setattr(import_writer, "write_batch", spying)

@@ -95,6 +95,8 @@ def _number(text: str):
 
 def _inline_text(element) -> str:
     """An inline string's text: its plain part and its runs', without phonetic guides."""
+    if len(element) == 1 and element[0].tag == _TEXT:  # the usual <is><t>…</t></is>
+        return element[0].text or ""
     plain, runs = None, []
     for child in element:
         if child.tag == _TEXT:

@@ -319,7 +319,7 @@ class _Importer:
 def _streaming_collector():
     """Python's garbage collector tuned for a long import: what is alive when it starts (the
     app's modules, mappers, translations: some 200,000 objects) is frozen, out of every
-    collection, and the youngest generation is collected every 20,000 new objects instead of
+    collection, and the youngest generation is collected every 50,000 new objects instead of
     700. Each batch keeps ~100,000 objects alive until it is written; by default they reach the
     oldest generation and set off full collections over everything, a fifth of the import's
     time. Settings restored at the end (nothing unfrozen that was frozen before)."""
@@ -327,7 +327,7 @@ def _streaming_collector():
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
-    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
     try:
         yield
     finally:

@@ -320,7 +320,9 @@ def test_numbers_stay_gap_free_beside_concurrent_create_case(fresh_app, tmp_path
 
 def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkeypatch):
     """On SQLite each batch runs with the import's page cache and checkpoint interval, and the
-    garbage collector with the app's objects frozen; all back as they were afterwards."""
+    garbage collector with the app's objects frozen; all back as they were afterwards, and
+    the connection's settings back whenever it returns to the pool between batches (another
+    thread may take it there)."""
     import gc
 
     from enforcement.cases import import_writer
@@ -344,6 +346,16 @@ def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkey
         return write_batch(rows, now)
 
     monkeypatch.setattr(import_writer, "write_batch", spying)
+    between = []
+    batch = importer._Importer.batch
+
+    def then_released(self, rows):
+        batch(self, rows)
+        with _db.engine.connect() as conn:  # the pool's connection, back from the batch
+            between.append([conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                            for name in import_writer.BULK_PRAGMAS])
+
+    monkeypatch.setattr(importer._Importer, "batch", then_released)
     path = write_csv(tmp_path / "five.csv", EN, [_row(f"P-{i}", plate=f"渝A6{i:04d}")
                                                  for i in range(5)])
     threshold = gc.get_threshold()
@@ -359,6 +371,7 @@ def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkey
         after = [_db.session.connection().exec_driver_sql(f"PRAGMA {name}").scalar()
                  for name in import_writer.BULK_PRAGMAS]
         assert after == before == [-2000, 1000]
+        assert between == [before] * 3  # not left on a pooled connection between batches
         _db.session.rollback()
         _db.session.remove()
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 
 from core import audit
 from core.database import insert_many
@@ -182,12 +182,16 @@ def _persons(rows: list[ValidRow], now: dt.datetime) -> list[list[int]]:
 
 
 class SqliteBulk:
-    """:data:`BULK_PRAGMAS` on each SQLite connection the import's batches use, the previous
-    settings restored by :meth:`restore` (before the import's last commit, whose automatic
-    checkpoint then writes the log back)."""
+    """:data:`BULK_PRAGMAS` on the SQLite connection of each batch, from the batch's start until
+    the connection goes back to the pool (after the batch's commit) or :meth:`restore` at the
+    end of the import (before its last commit, whose automatic checkpoint then writes the log
+    back). The previous settings are put back only on a connection this import holds: a
+    connection another thread holds may be waiting for the write lock this import has."""
 
     def __init__(self):
-        self.saved: list[tuple[object, dict]] = []  # (driver connection, previous settings)
+        self.saved: dict[int, tuple[object, dict]] = {}  # id → (driver connection, settings)
+        self.pool = None
+        self._listener = self._checked_in
 
     def apply(self) -> None:
         """At the start of a batch: the settings on the session's connection, if not there."""
@@ -195,16 +199,28 @@ class SqliteBulk:
         if conn.dialect.name != "sqlite":
             return
         raw = conn.connection.dbapi_connection
-        if any(known is raw for known, _saved in self.saved):
+        if id(raw) in self.saved:
             return
-        saved = {name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in BULK_PRAGMAS}
-        self.saved.append((raw, saved))
+        if self.pool is None:
+            self.pool = conn.engine.pool
+            event.listen(self.pool, "checkin", self._listener)
+        self.saved[id(raw)] = (raw, {name: raw.execute(f"PRAGMA {name}").fetchone()[0]
+                                     for name in BULK_PRAGMAS})
         _set_pragmas(raw, BULK_PRAGMAS)
 
-    def restore(self) -> None:
-        for raw, saved in self.saved:
+    def _checked_in(self, dbapi_connection, _record) -> None:
+        raw, saved = self.saved.pop(id(dbapi_connection), (None, None))
+        if raw is dbapi_connection:
             _set_pragmas(raw, saved)
-        self.saved = []
+
+    def restore(self) -> None:
+        """At the end, the import's connection still held: its settings put back."""
+        for raw, saved in self.saved.values():
+            _set_pragmas(raw, saved)
+        self.saved = {}
+        if self.pool is not None:
+            event.remove(self.pool, "checkin", self._listener)
+            self.pool = None
 
 
 def _set_pragmas(raw, values: dict) -> None:

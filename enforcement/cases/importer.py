@@ -42,6 +42,7 @@ import codecs
 import contextlib
 import csv
 import gc
+import logging
 import os
 import re
 import tempfile
@@ -61,6 +62,8 @@ from core.base import utcnow
 from enforcement.cases import import_writer, import_xlsx
 from enforcement.cases.import_rows import SKIPPED, BadRow, RowChecker, is_blank, text_of
 from extensions import db
+
+log = logging.getLogger(__name__)
 
 BATCH_ROWS = 1000  # rows checked, written and committed together
 MAX_ERRORS_KEPT = 1000  # in the report object; the CSV report has them all
@@ -361,7 +364,10 @@ def import_cases(path, *, actor=None, unit_code_column: str = "unit") -> ImportR
         importer.sqlite.restore()  # before the commit: its checkpoint writes the log back
         db.session.commit()
     except BaseException:
-        importer.sqlite.restore()
+        try:
+            importer.sqlite.restore()
+        except Exception:  # noqa: BLE001 - the connection may be what failed; say so, go on
+            log.warning("case import: SQLite settings not restored", exc_info=True)
         importer.abandon_report()
         if hasattr(rows, "close"):
             rows.close()

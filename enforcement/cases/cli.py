@@ -1,6 +1,8 @@
 """Command line for cases: ``flask --app app import cases FILE.xlsx|FILE.csv``."""
 from __future__ import annotations
 
+import atexit
+import gc
 from pathlib import Path
 
 import click
@@ -25,6 +27,7 @@ def import_cases_command(file: Path, unit_column: str):
     """
     from enforcement.cases import importer
 
+    atexit.register(gc.freeze)  # no collection over the app's objects as the process ends
     try:
         report = importer.import_cases(file, actor=None, unit_code_column=unit_column)
     except importer.ImportFileError as exc:

@@ -68,7 +68,7 @@ _PLATE = _BRIEF_KEYS.index("plate")
 
 
 def _brief_of_row(row) -> dict:
-    """:func:`entry_brief` of a row of :func:`queries.active_brief_by_plate`."""
+    """:func:`entry_brief` of a row of :func:`queries.active_brief`."""
     out = dict(zip(_BRIEF_KEYS, row))
     for key in ("list", "subject", "status"):
         out[key] = out[key].value

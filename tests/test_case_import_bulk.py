@@ -248,15 +248,21 @@ def test_an_imported_row_is_the_case_the_service_creates(world, db, tmp_path, pa
     assert got["number"].endswith("-000001") and got["vehicles"][0][1]["plate"] == "渝A12345"
 
 
+def _team_with_officers():
+    """The north team and its two officers, committed (for tests on a fresh database)."""
+    seed_violation_types()
+    team = north_team()
+    for name in ("liu.yang", "yang.fan"):
+        core_services.create_user(actor=None, username=name, full_name=name,
+                                  role=Role.officer, unit=team, password=PASSWORD)
+    _db.session.commit()
+    return team
+
+
 def test_numbers_stay_gap_free_beside_concurrent_create_case(fresh_app, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "BATCH_ROWS", 7)
     with fresh_app.app_context():
-        seed_violation_types()
-        team = north_team()
-        for name in ("liu.yang", "yang.fan"):
-            core_services.create_user(actor=None, username=name, full_name=name,
-                                      role=Role.officer, unit=team, password=PASSWORD)
-        _db.session.commit()
+        team = _team_with_officers()
         team_id = team.id
         _db.session.remove()
     path = write_csv(tmp_path / "many.csv", EN,
@@ -331,12 +337,7 @@ def test_bulk_settings_while_importing_then_restored(fresh_app, tmp_path, monkey
         pytest.skip("SQLite's pragmas")
     monkeypatch.setattr(importer, "BATCH_ROWS", 2)
     with fresh_app.app_context():
-        seed_violation_types()
-        team = north_team()
-        for name in ("liu.yang", "yang.fan"):
-            core_services.create_user(actor=None, username=name, full_name=name,
-                                      role=Role.officer, unit=team, password=PASSWORD)
-        _db.session.commit()
+        _team_with_officers()
     seen = []
     write_batch = import_writer.write_batch
 

@@ -84,6 +84,10 @@ class Config:
     # How old the settings the hot paths read may be (seconds; a change made in the same
     # process applies at once). 0 reads them on every request.
     SETTINGS_CACHE_SECONDS = float(os.environ.get("SETTINGS_CACHE_SECONDS", "5"))
+    # API plate checks queue their sightings; one thread per process writes them this often
+    # (seconds) in one transaction (blacklist/sighting_writer.py). 0 writes each in its check.
+    SIGHTING_BATCH_SECONDS = float(os.environ.get("SIGHTING_BATCH_SECONDS", "0.5"))
+    SIGHTING_QUEUE_MAX = int(os.environ.get("SIGHTING_QUEUE_MAX", "100000"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -112,6 +116,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = True
     SETTINGS_CACHE_SECONDS = 0.0  # tests roll settings back: nothing may outlive a test
+    SIGHTING_BATCH_SECONDS = 0.0  # a check's sighting is in its own transaction
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     def __init__(self, database_url: str | None = None) -> None:

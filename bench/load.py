@@ -105,7 +105,8 @@ class Server:
 
 
 def gunicorn(name: str, app_spec: str, env: dict, ready_path: str = "/healthz") -> Server:
-    """gunicorn with the settings of ``bin/run`` (sync workers, WORKERS of them), no access log."""
+    """gunicorn with the settings of ``bin/run`` (gunicorn.conf.py, WORKERS workers), no access
+    log."""
     port = free_port()
     return Server(name, [GUNICORN, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
                          "--graceful-timeout", "5", app_spec], env, port, ready_path)

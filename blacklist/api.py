@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from blacklist import check, feed, publication
+from blacklist import check, feed, publication, sighting_writer
 from blacklist.models import SightingSource
-from blacklist.monitoring import record_sighting
 from core import fastpath
 from core.errors import DomainError
 from core.permissions import current_actor, guard, public
@@ -102,11 +101,11 @@ def check_subject(plate=None, id_no=None):
 
 def _plate(conn, actor, plate: str) -> dict:
     """The plate check of the view and of its fast path: the answer, and a sighting of every
-    listed entry."""
+    listed entry (queued: blacklist/sighting_writer.py)."""
     result = check.plate_answer(conn, actor, plate)
     if result["listed"]:
-        record_sighting(plate=result["query"], source=SightingSource.api_check,
-                        unit_id=actor.unit_id, user_id=actor.id, connection=conn)
+        sighting_writer.record_check(conn, plate=result["query"], source=SightingSource.api_check,
+                                     unit_id=actor.unit_id, user_id=actor.id)
     return result
 
 

@@ -6,6 +6,7 @@ connection, so they commit or roll back with the case or tip that carried the pl
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Optional
 
@@ -28,23 +29,29 @@ _ACTIVE_ENTRIES = Prepared.cached(lambda: select(BlacklistEntry.id).where(
 _INSERT = insert(Sighting)
 
 
-def record_sighting(*, plate: str, source: SightingSource, unit_id: Optional[int],
-                    source_id: Optional[int] = None, user_id: Optional[int] = None,
-                    lat: Optional[float] = None, lng: Optional[float] = None,
-                    connection=None) -> list[int]:
-    """Record a sighting for every active entry of ``plate``; returns the entry ids hit."""
-    conn = connection or db.session.connection()
+def sighting_rows(conn, *, plate: str, source: SightingSource, unit_id: Optional[int],
+                  source_id: Optional[int] = None, user_id: Optional[int] = None,
+                  lat: Optional[float] = None, lng: Optional[float] = None,
+                  seen_at: Optional[dt.datetime] = None) -> list[dict]:
+    """The sighting rows of ``plate``: one for every active entry of the plate, read on
+    ``conn`` (none when it is not listed)."""
     entry_ids = [row[0] for row in _ACTIVE_ENTRIES.rows(conn, {"plate": plate})]
-    if not entry_ids:
-        return []
     if (lat is None) != (lng is None):
         lat = lng = None
-    now = utcnow()
-    conn.execute(_INSERT, [
-        {"entry_id": entry_id, "unit_id": unit_id, "plate": plate, "source": source,
-         "source_id": source_id, "user_id": user_id, "seen_at": now, "lat": lat, "lng": lng}
-        for entry_id in entry_ids])
-    return list(entry_ids)
+    seen_at = seen_at or utcnow()
+    return [{"entry_id": entry_id, "unit_id": unit_id, "plate": plate, "source": source,
+             "source_id": source_id, "user_id": user_id, "seen_at": seen_at, "lat": lat,
+             "lng": lng} for entry_id in entry_ids]
+
+
+def record_sighting(*, connection=None, **sighting) -> list[int]:
+    """Record a sighting for every active entry of a plate (the keywords of
+    :func:`sighting_rows`) on ``connection`` or the session's; returns the entry ids hit."""
+    conn = connection or db.session.connection()
+    rows = sighting_rows(conn, **sighting)
+    if rows:
+        conn.execute(_INSERT, rows)
+    return [row["entry_id"] for row in rows]
 
 
 def _new_plates(session: Session):

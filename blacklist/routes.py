@@ -242,7 +242,7 @@ def run_rules():
 
 
 def init_app(app) -> None:
-    from blacklist import api, cli, jobs, monitor_routes, public
+    from blacklist import api, cli, jobs, monitor_routes, public, sighting_writer
     from core.api import api as core_api
 
     app.register_blueprint(bp)
@@ -251,3 +251,4 @@ def init_app(app) -> None:
     api.init_app(core_api)
     cli.register(app)
     jobs.init_app(app)
+    sighting_writer.init_app(app)

@@ -22,6 +22,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(proc, port: int, log) -> None:
+    """Until gunicorn accepts connections on ``port`` (its log in the failure)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"gunicorn did not start:\n{log.read()[-2000:]}")
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def server(tmp_path):
     port = _free_port()
@@ -33,16 +47,7 @@ def server(tmp_path):
                              "app:create_app()"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"gunicorn did not start:\n{log.read()[-2000:]}")
-                time.sleep(0.2)
+        wait_for_port(proc, port, log)
         yield port, log
     finally:
         os.killpg(proc.pid, 15)

@@ -56,7 +56,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def on_end(conn):
-        conn.info[_PENDING] = False
+        if not conn.invalidated:  # an invalidated connection's info is gone with it
+            conn.info[_PENDING] = False
 
 
 _PENDING = "sqlite_begin_pending"

@@ -7,7 +7,8 @@ compiles it once for the dialect; its bound values (scope, statuses) are process
 column comes back through SQLAlchemy's own result processor for its type, so :meth:`rows`
 gives the values ``conn.execute(stmt)`` would (the processors are chosen from the first
 run's column types, as SQLAlchemy chooses them). The engine's cursor events do not see these
-statements; :data:`OBSERVERS` do. Only plain SELECTs qualify: a write, a
+statements; :data:`OBSERVERS` do. A driver error is raised as SQLAlchemy raises it
+(``sqlalchemy.exc.OperationalError``, ...). Only plain SELECTs qualify: a write, a
 ``FOR UPDATE`` or an expanding ``IN`` list raises at preparation.
 
     LOOKUP = Prepared.cached(lambda: select(...).where(col == bindparam("x")))
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.exc import DBAPIError
 
 #: Callables given the SQL of every prepared statement run (the engine's cursor events do not
 #: see them): the query-count tests listen here.
@@ -64,15 +66,18 @@ class Prepared:
             values[name] = process(value) if process else value
         for observe in OBSERVERS:
             observe(self.sql)
-        cursor = conn.connection.cursor()
+        dbapi = self.dialect.loaded_dbapi
+        cursor = None
         try:
+            cursor = conn.connection.cursor()
             cursor.execute(self.sql, [values[n] for n in self.names] if self.names is not None
                            else values)
             raw = cursor.fetchall()
             if self.columns is None:
                 self.columns = self._processors(cursor.description)
-        finally:
             cursor.close()
+        except dbapi.Error as err:
+            raise self._error(conn, cursor, err, values) from err
         if not self.columns:
             return [tuple(r) for r in raw]
         out = []
@@ -82,6 +87,15 @@ class Prepared:
                 r[i] = process(r[i])
             out.append(tuple(r))
         return out
+
+    def _error(self, conn, cursor, err: Exception, values: dict) -> DBAPIError:
+        """The driver's error as SQLAlchemy raises it (``OperationalError``, ...), the
+        connection invalidated when the database has gone, as SQLAlchemy does."""
+        gone = self.dialect.is_disconnect(err, conn.connection.dbapi_connection, cursor)
+        if gone:
+            conn.invalidate(err)
+        return DBAPIError.instance(self.sql, values, err, self.dialect.loaded_dbapi.Error,
+                                   connection_invalidated=gone, dialect=self.dialect)
 
     @classmethod
     def cached(cls, build: Callable[[], Select]) -> PerDialect:

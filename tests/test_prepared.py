@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, column, select, table
+from sqlalchemy.exc import DBAPIError
 
 from blacklist import queries
 from blacklist.models import BlacklistEntry
@@ -89,6 +90,18 @@ def test_a_missing_parameter_is_an_error_not_a_null(db):
     stmt = select(Unit.id).where(Unit.code == bindparam("code"))
     with pytest.raises(KeyError):
         Prepared(stmt, db.session.get_bind().dialect).rows(db.session.connection(), {})
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db):
+    conn = db.session.connection()
+    savepoint = conn.begin_nested()  # PostgreSQL aborts the transaction of a failed statement
+    with pytest.raises(DBAPIError) as raised:
+        Prepared(select(column("id")).select_from(table("no_such_table")),
+                 conn.dialect).rows(conn, {})
+    savepoint.rollback()
+    assert isinstance(raised.value.orig, conn.dialect.loaded_dbapi.Error)
+    assert "no_such_table" in str(raised.value) and not raised.value.connection_invalidated
+    assert conn.execute(select(1)).scalar() == 1  # the connection is still usable
 
 
 def test_numbers_and_times_come_back_as_sqlalchemy_gives_them(db, tree):

@@ -63,7 +63,7 @@ class Dispatcher:
 
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
-        self.fixed = headers.static_headers(app.config) + headers.NO_STORE
+        self.fixed = headers.api_headers(app.config) + headers.NO_STORE
         self.cookie = app.config.get("SESSION_COOKIE_NAME", "session") + "="
         self.roles: dict[str, frozenset] = {}
         self.local = threading.local()  # .conn: the thread's connection

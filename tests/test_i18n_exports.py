@@ -152,3 +152,13 @@ def test_demo_data_builds_chongqing(app, db, runner):
     assert unit_for_point(29.610, 106.551).code == "500112"  # 重庆北站
     again = runner.invoke(args=["demo-data", "--if-empty"])
     assert again.exit_code == 0 and "already present" in again.output
+
+
+def test_api_answers_carry_the_api_set(client):
+    """JSON answers of the API carry OWASP's REST set, not the page policies."""
+    response = client.get("/api/v1/cases")  # no token: a JSON 401
+    h = response.headers
+    assert response.status_code == 401 and response.mimetype == "application/json"
+    assert h["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert h["X-Content-Type-Options"] == "nosniff" and h["X-Frame-Options"] == "DENY"
+    assert "Referrer-Policy" not in h and "Permissions-Policy" not in h

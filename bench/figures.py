@@ -66,10 +66,14 @@ def _ratio_rows(figure, app, ref, ref_name, minimum, target) -> dict:
     ratio = _median(ratios)
     errors = sum(a["errors"] for a in app)
     ok = ratio is not None and ratio >= minimum and errors == 0
+    notes = [f"{errors} failed responses"] if errors else []
+    if len(ratios) >= 4:  # how much the rounds disagree on this machine
+        low, _mid, high = statistics.quantiles(ratios, n=4)
+        notes.append(f"rounds' ratios {low:.2f}–{high:.2f} (quartiles)")
     return _row(figure, "req/s", _median([a["rps"] for a in app]), target, ok,
                 reference=_median([r["rps"] for r in ref]), reference_name=ref_name,
-                ratio=ratio, rounds={"app": app, "reference": ref},
-                note=f"{errors} failed responses" if errors else "")
+                ratio=ratio, ratios=ratios, rounds={"app": app, "reference": ref},
+                note="; ".join(notes))
 
 
 def _servers(record, *names):

@@ -4,8 +4,8 @@
     BENCH_CASES=100000 make bench            # a quicker, smaller data set
     BENCH_ONLY=plate_check,case_map make bench
 
-Environment (all optional): ``BENCH_CASES`` (1000000), ``BENCH_SEED`` (1), ``BENCH_ROUNDS`` (5),
-``BENCH_SECONDS`` per load run (4), ``BENCH_CONNECTIONS`` (4), ``BENCH_IMPORT_ROWS`` (100000),
+Environment (all optional): ``BENCH_CASES`` (1000000), ``BENCH_SEED`` (1), ``BENCH_ROUNDS`` (15),
+``BENCH_SECONDS`` per load run (1), ``BENCH_CONNECTIONS`` (4), ``BENCH_IMPORT_ROWS`` (100000),
 ``BENCH_LISTED_SHARE`` of checked plates that are listed (0.1), ``BENCH_ONLY`` (figure groups),
 ``BENCH_DATA`` (the folder of the data sets, default ``bench/data``),
 ``BENCH_DATABASE_URL`` (a PostgreSQL database the bench may empty and fill: the data set and
@@ -42,7 +42,7 @@ def settings() -> dict:
     cases = env_int("BENCH_CASES", 1_000_000)
     return {"cases": cases, "pg_cases": env_int("BENCH_PG_CASES", cases),
             "seed": env_int("BENCH_SEED", 1),
-            "rounds": env_int("BENCH_ROUNDS", 5), "seconds": env_int("BENCH_SECONDS", 4),
+            "rounds": env_int("BENCH_ROUNDS", 15), "seconds": env_int("BENCH_SECONDS", 1),
             "connections": env_int("BENCH_CONNECTIONS", 4),
             "import_rows": env_int("BENCH_IMPORT_ROWS", 100_000),
             "listed_share": float(os.environ.get("BENCH_LISTED_SHARE") or 0.1),
@@ -113,6 +113,9 @@ def main() -> int:
           f"{record.get('blacklist_entries', 0):,} blacklist entries, {record.get('units')} units;"
           f" SQLite{' and PostgreSQL' if pg_url else ''}; medians of {cfg['rounds']} rounds.")
     print(table(rows))
+    for r in rows:
+        if r.get("note"):
+            print(f"- {r['figure']}: {r['note']}")
     passed = sum(r["result"] == "pass" for r in rows)
     failed = sum(r["result"] == "FAIL" for r in rows)
     print(f"{passed} pass, {failed} fail, {len(rows) - passed - failed} other "

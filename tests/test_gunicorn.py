@@ -69,3 +69,17 @@ def test_one_connection_serves_several_requests_from_threads(server):
     conn.close()
     log.seek(0)
     assert "Using worker: gthread" in log.read()
+
+
+def test_a_worker_freezes_its_start_up_objects():
+    """post_worker_init moves what the app loaded out of the collector's full passes."""
+    import gc
+    import runpy
+
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    try:
+        hooks["post_worker_init"](None)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

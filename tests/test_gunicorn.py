@@ -2,6 +2,7 @@
 client's connection alive and serves it from threads; WEB_THREADS sizes them."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import socket
@@ -36,12 +37,15 @@ def wait_for_port(proc, port: int, log) -> None:
             time.sleep(0.2)
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextlib.contextmanager
+def gunicorn(tmp_path, **env_extra):
+    """A real gunicorn of the app (one worker, started from the checkout) on a free loopback
+    port: yields (port, its log file); stopped gracefully (SIGTERM) afterwards."""
     port = _free_port()
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "SESSION_COOKIE_SECURE": "0",
-           "WEB_THREADS": "3", "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
+    env.update(env_extra)
     log = (tmp_path / "gunicorn.log").open("w+")
     proc = subprocess.Popen([str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}",
                              "app:create_app()"], cwd=ROOT, env=env, stdout=log,
@@ -53,6 +57,12 @@ def server(tmp_path):
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with gunicorn(tmp_path, WEB_THREADS="3") as running:
+        yield running
 
 
 def test_one_connection_serves_several_requests_from_threads(server):

@@ -3,9 +3,8 @@ the answer is unchanged, the sighting lands at the next flush with the check's o
 failed write keeps it, and a stopping server writes what is left."""
 from __future__ import annotations
 
+import http.client
 import logging
-import os
-import subprocess
 import time
 
 import pytest
@@ -23,7 +22,7 @@ from tests.blacklist_support import listed_entry, make_tree
 from tests.factories import UserFactory
 from tests.test_blacklist_api import token_for
 from tests.test_fastpath import CHECK, flask_only
-from tests.test_gunicorn import GUNICORN, ROOT, _free_port, wait_for_port
+from tests.test_gunicorn import gunicorn
 
 
 @pytest.fixture
@@ -136,18 +135,8 @@ def test_a_stopping_server_writes_what_is_queued(fresh_app, tmp_path):
         _token, raw = security.create_token(user, "district system")
         _db.session.commit()
         _db.session.remove()
-    port = _free_port()
-    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "LOG_LEVEL": "WARNING",
-           "DATABASE_URL": fresh_app.config["SQLALCHEMY_DATABASE_URI"],
-           "SIGHTING_BATCH_SECONDS": "3600"}
-    log = (tmp_path / "gunicorn.log").open("w+")
-    proc = subprocess.Popen([str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                             "app:create_app()"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for_port(proc, port, log)
-        import http.client
-
+    with gunicorn(tmp_path, DATABASE_URL=fresh_app.config["SQLALCHEMY_DATABASE_URI"],
+                  SIGHTING_BATCH_SECONDS="3600") as (port, _log):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/api/v1/blacklist/check?plate=%E6%B8%9DA77777",
                      headers={"Authorization": f"Bearer {raw}"})
@@ -157,12 +146,7 @@ def test_a_stopping_server_writes_what_is_queued(fresh_app, tmp_path):
         with fresh_app.app_context():
             assert _rows(entry_id) == []  # queued, not written
             _db.session.remove()
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
-        log.seek(0)
-        output = log.read()
-        log.close()
+    output = (tmp_path / "gunicorn.log").read_text()  # the stopped server's log, if it failed
     with fresh_app.app_context():
         assert [r.source for r in _rows(entry_id)] == [SightingSource.api_check], output
         _db.session.remove()

@@ -29,13 +29,17 @@ _ACTIVE_ENTRIES = Prepared.cached(lambda: select(BlacklistEntry.id).where(
 _INSERT = insert(Sighting)
 
 
-def sighting_rows(conn, *, plate: str, source: SightingSource, unit_id: Optional[int],
-                  source_id: Optional[int] = None, user_id: Optional[int] = None,
-                  lat: Optional[float] = None, lng: Optional[float] = None,
+def active_entry_ids(conn, plate: str) -> list[int]:
+    """The ids of the active entries of ``plate``, read on ``conn``."""
+    return [row[0] for row in _ACTIVE_ENTRIES.rows(conn, {"plate": plate})]
+
+
+def sighting_rows(entry_ids: list[int], *, plate: str, source: SightingSource,
+                  unit_id: Optional[int], source_id: Optional[int] = None,
+                  user_id: Optional[int] = None, lat: Optional[float] = None,
+                  lng: Optional[float] = None,
                   seen_at: Optional[dt.datetime] = None) -> list[dict]:
-    """The sighting rows of ``plate``: one for every active entry of the plate, read on
-    ``conn`` (none when it is not listed)."""
-    entry_ids = [row[0] for row in _ACTIVE_ENTRIES.rows(conn, {"plate": plate})]
+    """The sighting rows of ``plate``, one for each of its active entries ``entry_ids``."""
     if (lat is None) != (lng is None):
         lat = lng = None
     seen_at = seen_at or utcnow()
@@ -48,10 +52,10 @@ def record_sighting(*, connection=None, **sighting) -> list[int]:
     """Record a sighting for every active entry of a plate (the keywords of
     :func:`sighting_rows`) on ``connection`` or the session's; returns the entry ids hit."""
     conn = connection or db.session.connection()
-    rows = sighting_rows(conn, **sighting)
-    if rows:
-        conn.execute(_INSERT, rows)
-    return [row["entry_id"] for row in rows]
+    entry_ids = active_entry_ids(conn, sighting["plate"])
+    if entry_ids:
+        conn.execute(_INSERT, sighting_rows(entry_ids, **sighting))
+    return entry_ids
 
 
 def _new_plates(session: Session):

@@ -5,7 +5,7 @@ read into a write transaction: on SQLite every such check then queues for the da
 write lock, and with one check in ten hitting a listed plate the API answered 25–40% fewer
 checks per second than with none. Here a check only queues its sighting (what was checked, by
 whom and when), and one thread per process writes what has queued every
-``SIGHTING_BATCH_SECONDS`` in one transaction, the entries of each plate read there.
+``SIGHTING_BATCH_SECONDS`` in one transaction, the entries of each plate read there once.
 
 ``SIGHTING_BATCH_SECONDS = 0`` writes the sighting in the check's own transaction (the test
 suite's setting). Pending sightings are written when the process exits normally (gunicorn's
@@ -24,7 +24,7 @@ from typing import Optional
 from flask import current_app
 
 from blacklist.models import Sighting
-from blacklist.monitoring import record_sighting, sighting_rows
+from blacklist.monitoring import active_entry_ids, record_sighting, sighting_rows
 from core import database
 from core.base import utcnow
 from extensions import db
@@ -80,7 +80,12 @@ class SightingWriter:
         with self.app.app_context():
             try:
                 conn = db.session.connection()
-                rows = [row for item in batch for row in sighting_rows(conn, **item)]
+                entries = {}  # a listed plate is often checked many times between flushes
+                for item in batch:
+                    if item["plate"] not in entries:
+                        entries[item["plate"]] = active_entry_ids(conn, item["plate"])
+                rows = [row for item in batch
+                        for row in sighting_rows(entries[item["plate"]], **item)]
                 database.insert_many(Sighting.__table__, rows)
                 db.session.commit()
             except Exception:  # noqa: BLE001 - a background thread: logged, kept, retried

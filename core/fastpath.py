@@ -140,7 +140,7 @@ class Dispatcher:
     def _connect(self, engine: Engine):
         conn = engine.connect()
         with self.lock:
-            if not any(held.engine is engine for held in self.held):
+            if not event.contains(engine, "engine_disposed", self._close_all):
                 event.listen(engine, "engine_disposed", self._close_all)
             self.held.add(conn)
         return conn

@@ -40,18 +40,21 @@ def static_headers(config) -> list[tuple[str, str]]:
                ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
                ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin"),
                ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")]
-    if config["SESSION_COOKIE_SECURE"]:
-        headers.append(("Strict-Transport-Security", "max-age=31536000"))
-    return headers
+    return headers + _transport(config)
 
 
 def api_headers(config) -> list[tuple[str, str]]:
     """The headers every JSON answer of the API carries (the fast paths' too)."""
     headers = [("Content-Security-Policy", "frame-ancestors 'none'"),
                ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY")]
+    return headers + _transport(config)
+
+
+def _transport(config) -> list[tuple[str, str]]:
+    """HSTS, when the app is served over TLS only (secure cookies)."""
     if config["SESSION_COOKIE_SECURE"]:
-        headers.append(("Strict-Transport-Security", "max-age=31536000"))
-    return headers
+        return [("Strict-Transport-Security", "max-age=31536000")]
+    return []
 
 
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
